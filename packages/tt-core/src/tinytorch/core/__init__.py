@@ -1,0 +1,77 @@
+"""tinytorch.core: Tensor, autograd, gradient checking and profiling tools.
+
+The layer every other tinytorch package builds on; it depends on NumPy only.
+See the package README for the public API and how to add an op.
+"""
+
+# autograd first: it and tensor import each other, and this order resolves it.
+from tinytorch.core.autograd import (
+    Context,
+    Function,
+    enable_grad,
+    graph_nbytes,
+    is_grad_enabled,
+    no_grad,
+)
+from tinytorch.core.broadcast import unbroadcast
+from tinytorch.core.factories import (
+    arange,
+    full,
+    generator,
+    get_rng_state,
+    manual_seed,
+    ones,
+    rand,
+    randn,
+    set_rng_state,
+    zeros,
+)
+from tinytorch.core.gradcheck import GradcheckError, gradcheck
+from tinytorch.core.ops_arith import abs, clip, exp, log, matmul, maximum, minimum, sqrt, where
+from tinytorch.core.ops_shape import cat, stack
+from tinytorch.core.profiling import MemoryReport, Timing, measure_time, peak_memory
+from tinytorch.core.tensor import Tensor, bool_, float32, float64, int64
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Context",
+    "Function",
+    "GradcheckError",
+    "MemoryReport",
+    "Tensor",
+    "Timing",
+    "abs",
+    "arange",
+    "bool_",
+    "cat",
+    "clip",
+    "enable_grad",
+    "exp",
+    "float32",
+    "float64",
+    "full",
+    "generator",
+    "get_rng_state",
+    "gradcheck",
+    "graph_nbytes",
+    "int64",
+    "is_grad_enabled",
+    "log",
+    "manual_seed",
+    "matmul",
+    "maximum",
+    "measure_time",
+    "minimum",
+    "no_grad",
+    "ones",
+    "peak_memory",
+    "rand",
+    "randn",
+    "set_rng_state",
+    "sqrt",
+    "stack",
+    "unbroadcast",
+    "where",
+    "zeros",
+]

@@ -1,0 +1,302 @@
+"""Define-by-run autograd (module 05): Function, Context and the backward engine.
+
+Every differentiable op is a `Function` subclass with two static methods side by
+side::
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):            # NumPy arrays (or Python scalars) in,
+            ctx.save_for_backward(a, b)    # one NumPy array out
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):           # dL/d(out) in, one dL/d(input) per input out
+            a, b = ctx.saved_tensors
+            return unbroadcast(grad * b, a.shape), unbroadcast(grad * a, b.shape)
+
+`Function.apply` runs `forward` and, when an input requires grad, records the
+`Context` as the output's `grad_fn`. A context references the nodes (or leaf
+tensors) of its *inputs* only, never its output, so a graph has no reference
+cycles and is freed by reference counting alone. `ctx.save_for_backward` is the
+only place arrays are kept, which is what lets `graph_nbytes` count a graph's
+memory and lets `backward` free it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tinytorch.core.tensor import Tensor
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()`."""
+    return _grad_enabled
+
+
+@contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def no_grad() -> Any:
+    """Context manager (and decorator) under which ops record no graph."""
+    return _grad_mode(False)
+
+
+def enable_grad() -> Any:
+    """Context manager that turns graph recording back on inside `no_grad()`."""
+    return _grad_mode(True)
+
+
+class Context:
+    """One node of the graph: what `forward` saved and where gradients flow next.
+
+    `parents[i]` is the node that produced input i, the leaf tensor itself when
+    input i is a leaf that requires grad, or None when no gradient flows there.
+    Non-array attributes (shapes, axes, scalars) may be set freely; arrays must
+    go through `save_for_backward` so that they are counted and freed.
+    """
+
+    __slots__ = ("fn", "parents", "needs_input_grad", "_saved", "_freed", "__dict__")
+
+    def __init__(self) -> None:
+        self._saved: tuple[Any, ...] = ()
+        self._freed = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, np.ndarray):
+            raise TypeError(
+                f"ctx.{name} = <array>: keep arrays with ctx.save_for_backward(...) "
+                "so that graph_nbytes() counts them and backward() frees them"
+            )
+        object.__setattr__(self, name, value)
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays (or scalars) for `backward`; read them back as `saved_tensors`."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        if self._freed:
+            raise RuntimeError(
+                f"backward through {self.name} a second time: its saved arrays were freed "
+                "by the first backward(). Call backward(retain_graph=True) the first time "
+                "to backpropagate through the same graph twice."
+            )
+        return self._saved
+
+    @property
+    def name(self) -> str:
+        return f"{self.fn.__name__}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+class Function:
+    """Base class of differentiable ops: subclasses define `forward` and `backward`.
+
+    `forward(ctx, *inputs, **options) -> np.ndarray` receives the arrays of the
+    Tensor inputs (and any non-Tensor inputs unchanged). `backward(ctx, grad)`
+    receives dL/d(output) with the output's shape and dtype and returns one
+    gradient per positional input (a tuple, or a bare array for one input),
+    shaped like that input, or None where no gradient is needed
+    (`ctx.needs_input_grad[i]` is False).
+    """
+
+    # Exceptions NumPy raises on bad shapes or indices; apply() re-raises them
+    # with the op's name and the input shapes.
+    _wrapped_errors: ClassVar[tuple[type[Exception], ...]] = (ValueError, IndexError)
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> Tensor:
+        """Run `forward` on `inputs` and record the graph node when one is needed."""
+        arrays = []
+        dtype = None
+        requires_grad = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                if dtype is None:
+                    dtype = x.data.dtype
+                elif x.data.dtype != dtype:
+                    _raise_dtype_mismatch(cls, inputs)
+                requires_grad = requires_grad or x.requires_grad
+                arrays.append(x.data)
+            else:
+                arrays.append(x)
+        ctx = Context()
+        try:
+            out = cls.forward(ctx, *arrays, **options)
+        except cls._wrapped_errors as err:
+            shapes = ", ".join(str(np.shape(a)) for a in arrays)
+            raise type(err)(f"{op_name(cls)}: {err} (input shapes {shapes})") from None
+        if not (requires_grad and _grad_enabled):
+            return Tensor._wrap(out)
+        ### BEGIN SOLUTION 05
+        ctx.fn = cls
+        ctx.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        ctx.parents = tuple(
+            (x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None
+            for x in inputs
+        )
+        result = Tensor._wrap(out, requires_grad=True)
+        result.grad_fn = ctx
+        return result
+        ### END SOLUTION
+
+
+def op_name(fn: type[Function]) -> str:
+    """The user-facing name of an op, e.g. `Matmul` -> `matmul`."""
+    return fn.__name__.lower()
+
+
+def _raise_dtype_mismatch(fn: type[Function], inputs: Sequence[Any]) -> None:
+    dtypes = ", ".join(str(x.dtype) for x in inputs if isinstance(x, Tensor))
+    raise TypeError(
+        f"{op_name(fn)}: mixed dtypes ({dtypes}); tinytorch never converts silently. "
+        "Convert one side first, e.g. x.to(tinytorch.core.float32)."
+    )
+
+
+def backward(root: Tensor, grad: np.ndarray | None = None, retain_graph: bool = False) -> None:
+    """Backpropagate from `root`, accumulating dL/dleaf into every leaf's `.grad`.
+
+    Nodes are visited in topological order (each node after every node that
+    consumes its output), found iteratively so that deep graphs cannot hit
+    Python's recursion limit. Unless `retain_graph`, each node's saved arrays
+    are freed as soon as its backward has run.
+    """
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn; "
+            "create the inputs with requires_grad=True (and not under no_grad())"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be omitted only for a single-element output, got shape "
+                f"{root.shape}; pass backward(grad) with that shape, or reduce first (.sum())"
+            )
+        grad = np.ones_like(root.data)
+    else:
+        grad = np.asarray(grad, dtype=root.data.dtype)
+        if grad.shape != root.shape:
+            raise ValueError(
+                f"backward: grad has shape {grad.shape} but the output has shape {root.shape}"
+            )
+    ### BEGIN SOLUTION 05
+    if root.grad_fn is None:  # backward on a leaf: dL/dleaf = grad
+        _accumulate(root, grad, owned=False)
+        return
+
+    # 1. Count, for every node, how many edges from other nodes lead into it.
+    pending: dict[Context, int] = {root.grad_fn: 0}
+    stack = [root.grad_fn]
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            if type(parent) is Context:
+                if parent in pending:
+                    pending[parent] += 1
+                else:
+                    pending[parent] = 1
+                    stack.append(parent)
+
+    # 2. Run each node once all of its consumers have sent their gradient.
+    grads: dict[Context, np.ndarray] = {root.grad_fn: grad}
+    ready = [root.grad_fn]
+    while ready:
+        node = ready.pop()
+        out_grad = grads.pop(node)
+        if node._freed:
+            node.saved_tensors  # raises the "second backward" error
+        input_grads = node.fn.backward(node, out_grad)
+        if type(input_grads) is not tuple:
+            input_grads = (input_grads,)
+        if not retain_graph:
+            node._saved = ()
+            node._freed = True
+        for parent, g in zip(node.parents, input_grads, strict=True):
+            if parent is None or g is None:
+                continue
+            if type(parent) is Context:
+                grads[parent] = grads[parent] + g if parent in grads else g
+                pending[parent] -= 1
+                if pending[parent] == 0:
+                    ready.append(parent)
+            else:
+                # A gradient we may keep without copying: a fresh array the
+                # op computed, not a view and not the incoming gradient itself.
+                owned = (
+                    g is not out_grad
+                    and g.base is None
+                    and sum(x is g for x in input_grads) == 1
+                )
+                _accumulate(parent, g, owned)
+    ### END SOLUTION
+
+
+def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
+    """leaf.grad += g, checking that the op returned a gradient of the leaf's shape."""
+    if g.shape != leaf.shape or g.dtype != leaf.dtype:
+        raise RuntimeError(
+            f"backward: a gradient of shape {g.shape} and dtype {g.dtype} reached a leaf of "
+            f"shape {leaf.shape} and dtype {leaf.dtype}: some op's backward returned the "
+            "wrong shape (did it forget to unbroadcast?)"
+        )
+    if leaf.grad is None:
+        leaf.grad = Tensor._wrap(g if owned else g.copy())
+    else:
+        leaf.grad.data += g
+
+
+def graph_nbytes(t: Tensor) -> int:
+    """Bytes of the arrays that `t`'s graph keeps alive for backward.
+
+    Counts each distinct buffer once: a saved view keeps its whole base alive.
+    """
+    if t.grad_fn is None:
+        return 0
+    seen_nodes = {t.grad_fn}
+    seen_buffers: set[int] = set()
+    total = 0
+    stack = [t.grad_fn]
+    while stack:
+        node = stack.pop()
+        for value in node._saved:
+            if isinstance(value, np.ndarray):
+                base = value
+                while isinstance(base.base, np.ndarray):
+                    base = base.base
+                if id(base) not in seen_buffers:
+                    seen_buffers.add(id(base))
+                    total += base.nbytes
+        for parent in node.parents:
+            if type(parent) is Context and parent not in seen_nodes:
+                seen_nodes.add(parent)
+                stack.append(parent)
+    return total
+
+
+from tinytorch.core.tensor import Tensor  # noqa: E402  (Tensor imports this module)

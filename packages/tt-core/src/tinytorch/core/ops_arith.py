@@ -1,0 +1,433 @@
+"""Elementwise arithmetic, math functions and matmul (forward: module 02, backward: module 05).
+
+Each op is a `Function`: `forward` computes the output from NumPy arrays (or
+Python scalars), `backward` turns dL/d(out) into dL/d(input) for each input.
+Binary ops broadcast like NumPy, so their backward sums the gradient back to
+each input's shape with `unbroadcast`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinytorch.core.autograd import Context, Function
+from tinytorch.core.broadcast import unbroadcast
+from tinytorch.core.tensor import Scalar, Tensor, TensorLike, _operand
+
+Grads = tuple[np.ndarray | None, ...]
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.shapes = (np.shape(a), np.shape(b))
+        return np.add(a, b)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        sa, sb = ctx.shapes
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(grad, sa) if need_a else None, unbroadcast(grad, sb) if need_b else None)
+        ### END SOLUTION
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.shapes = (np.shape(a), np.shape(b))
+        return np.subtract(a, b)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        sa, sb = ctx.shapes
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(grad, sa) if need_a else None, unbroadcast(-grad, sb) if need_b else None)
+        ### END SOLUTION
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            unbroadcast(grad * b, np.shape(a)) if need_a else None,
+            unbroadcast(grad * a, np.shape(b)) if need_b else None,
+        )
+        ### END SOLUTION
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        out = np.true_divide(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = grad / b
+        # d(a/b)/db = -a/b^2 = -out/b
+        return (
+            unbroadcast(ga, np.shape(a)) if need_a else None,
+            unbroadcast(-ga * out, np.shape(b)) if need_b else None,
+        )
+        ### END SOLUTION
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:  # d(a^b)/da = b * a^(b-1)
+            ga = unbroadcast(grad * b * np.power(a, b - 1), np.shape(a))
+        if need_b:  # d(a^b)/db = a^b * ln(a)
+            gb = unbroadcast(grad * out * np.log(a), np.shape(b))
+        return ga, gb
+        ### END SOLUTION
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        return np.negative(a)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        return -grad
+        ### END SOLUTION
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        (out,) = ctx.saved_tensors
+        return grad * out
+        ### END SOLUTION
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.save_for_backward(a)
+        return np.log(a)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        (a,) = ctx.saved_tensors
+        return grad / a
+        ### END SOLUTION
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+        ### END SOLUTION
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.save_for_backward(a)
+        return np.abs(a)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        (a,) = ctx.saved_tensors
+        return grad * np.sign(a)  # PyTorch's choice at 0: gradient 0
+        ### END SOLUTION
+
+
+class Maximum(Function):
+    """Elementwise max; where a == b the gradient is split half and half (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        a, b = ctx.saved_tensors
+        return _split_by_winner(ctx, grad, a, b, np.greater(a, b))
+        ### END SOLUTION
+
+
+class Minimum(Function):
+    """Elementwise min; where a == b the gradient is split half and half (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        a, b = ctx.saved_tensors
+        return _split_by_winner(ctx, grad, a, b, np.less(a, b))
+        ### END SOLUTION
+
+
+def _split_by_winner(ctx: Context, grad: np.ndarray, a: Any, b: Any, a_wins: np.ndarray) -> Grads:
+    """Gradient of max/min: all to the winner, half each on a tie."""
+    ### BEGIN SOLUTION 05
+    share_a = a_wins.astype(grad.dtype)
+    share_a[np.equal(a, b)] = 0.5
+    need_a, need_b = ctx.needs_input_grad
+    return (
+        unbroadcast(grad * share_a, np.shape(a)) if need_a else None,
+        unbroadcast(grad * (1 - share_a), np.shape(b)) if need_b else None,
+    )
+    ### END SOLUTION
+
+
+class Where(Function):
+    """where(cond, a, b): a where cond is True, else b. `cond` is a bool array."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any, cond: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        (cond,) = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        need_a, need_b = ctx.needs_input_grad
+        zero = grad.dtype.type(0)
+        return (
+            unbroadcast(np.where(cond, grad, zero), sa) if need_a else None,
+            unbroadcast(np.where(cond, zero, grad), sb) if need_b else None,
+        )
+        ### END SOLUTION
+
+
+class Clip(Function):
+    """Clamp to [lo, hi]; the gradient passes where lo <= a <= hi (as torch.clamp)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, lo: Scalar | None, hi: Scalar | None) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.save_for_backward(a)
+        ctx.bounds = (lo, hi)
+        return np.clip(a, lo, hi)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        (a,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        inside = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            inside &= a >= lo
+        if hi is not None:
+            inside &= a <= hi
+        return grad * inside
+        ### END SOLUTION
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        ctx.source = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        return grad.astype(ctx.source)
+
+
+class Matmul(Function):
+    """Matrix product with NumPy's rules: 1-D operands are promoted (and the
+    added axis removed again), batch axes broadcast."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION 05
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # dot product: grad is a scalar
+            return (grad * b if need_a else None, grad * a if need_b else None)
+        # Promote 1-D operands to matrices exactly as forward did.
+        a2 = a[None, :] if a.ndim == 1 else a  # (k,) -> (1, k)
+        b2 = b[:, None] if b.ndim == 1 else b  # (k,) -> (k, 1)
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if need_a:  # dL/dA = dL/dC @ B^T, summed over broadcast batch axes
+            ga = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if need_b:  # dL/dB = A^T @ dL/dC
+            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+        return ga, gb
+        ### END SOLUTION
+
+
+# ------------------------------------------------------------ functional API
+
+
+def _tensor(x: Any, like: Tensor, op: str) -> Any:
+    return x if isinstance(x, Tensor) else _operand(like, x, op)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """a @ b for tensors of at least one dimension each."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        raise TypeError("matmul: both operands must be Tensors")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != k_b:
+        raise ValueError(
+            f"matmul: cannot multiply shapes {a.shape} and {b.shape}: "
+            f"inner dimensions {a.shape[-1]} and {k_b} differ"
+        )
+    return Matmul.apply(a, b)
+
+
+def maximum(a: Tensor, b: TensorLike) -> Tensor:
+    return Maximum.apply(a, _tensor(b, a, "maximum"))
+
+
+def minimum(a: Tensor, b: TensorLike) -> Tensor:
+    return Minimum.apply(a, _tensor(b, a, "minimum"))
+
+
+def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise `a if cond else b`; `cond` is a bool Tensor (e.g. `x > 0`)."""
+    if not isinstance(cond, Tensor) or cond.dtype != np.bool_:
+        got = cond.dtype if isinstance(cond, Tensor) else type(cond).__name__
+        raise TypeError(f"where: the condition must be a bool Tensor (e.g. x > 0), got {got}")
+    like = a if isinstance(a, Tensor) else b
+    if not isinstance(like, Tensor):
+        raise TypeError("where: at least one of a, b must be a Tensor")
+    return Where.apply(_tensor(a, like, "where"), _tensor(b, like, "where"), cond=cond.data)
+
+
+def clip(a: Tensor, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
+    """Clamp every element to [min, max] (either bound may be None)."""
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min, max")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"clip: min ({min}) is greater than max ({max})")
+    lo = _operand(a, min, "clip") if min is not None else None
+    hi = _operand(a, max, "clip") if max is not None else None
+    return Clip.apply(a, lo=lo, hi=hi)
+
+
+def cast(a: Tensor, dtype: np.dtype) -> Tensor:
+    """`a` converted to `dtype`; gradients flow only into floating-point results."""
+    if dtype.kind != "f":
+        return Tensor._wrap(a.data.astype(dtype))
+    return Cast.apply(a, dtype=dtype)
+
+
+def exp(a: Tensor) -> Tensor:
+    return Exp.apply(a)
+
+
+def log(a: Tensor) -> Tensor:
+    return Log.apply(a)
+
+
+def sqrt(a: Tensor) -> Tensor:
+    return Sqrt.apply(a)
+
+
+def abs(a: Tensor) -> Tensor:
+    return Abs.apply(a)
+
+
+def compare(ufunc: Callable[..., np.ndarray], a: Tensor, other: Any) -> Tensor:
+    """A comparison: a bool Tensor, outside any graph."""
+    b = _operand(a, other, ufunc.__name__)
+    if isinstance(b, Tensor):
+        if b.dtype != a.dtype:
+            raise TypeError(f"{ufunc.__name__}: mixed dtypes ({a.dtype}, {b.dtype})")
+        b = b.data
+    try:
+        return Tensor._wrap(ufunc(a.data, b))
+    except ValueError as err:
+        raise ValueError(f"{ufunc.__name__}: {err} (input shapes {a.shape}, {np.shape(b)})") from None

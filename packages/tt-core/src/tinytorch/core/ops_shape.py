@@ -1,0 +1,240 @@
+"""Shape ops, indexing, cat and stack (forward: module 02, backward: module 05).
+
+reshape/view, permute/transpose, expand and basic indexing return NumPy
+*views*: no data is copied, the output shares memory with its input. Their
+backward only moves gradient values back into the input's layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tinytorch.core.autograd import Context, Function
+from tinytorch.core.broadcast import unbroadcast
+from tinytorch.core.tensor import Shape, Tensor
+
+
+def shape_arg(args: tuple[Any, ...]) -> Shape:
+    """Accept both f(2, 3) and f((2, 3)) / f([2, 3])."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if not all(isinstance(n, (int, np.integer)) for n in args):
+        raise TypeError(f"shape: expected integers, got {args!r}")
+    return tuple(int(n) for n in args)
+
+
+def _dim(dim: int, ndim: int, op: str) -> int:
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimension(s)")
+    return dim % ndim
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, shape: Shape, view_only: bool) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.in_shape = a.shape
+        if not view_only:
+            return a.reshape(shape)  # a view whenever NumPy can make one
+        try:
+            return np.reshape(a, shape, copy=False)
+        except ValueError as err:
+            if "copy" not in str(err):
+                raise
+            raise ValueError(
+                f"this tensor's memory layout (strides {a.strides}) cannot be viewed as shape "
+                f"{shape} without a copy; use reshape(), which copies when it must"
+            ) from None
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        return grad.reshape(ctx.in_shape)
+        ### END SOLUTION
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dims: Shape) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.dims = dims
+        return a.transpose(dims)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        return grad.transpose(np.argsort(ctx.dims))  # the inverse permutation
+        ### END SOLUTION
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, shape: Shape) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.in_shape = a.shape
+        return np.broadcast_to(a, shape)  # a read-only view: stride 0 along expanded axes
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        return unbroadcast(grad, ctx.in_shape)
+        ### END SOLUTION
+
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, index: Any, basic: bool) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.meta = (a.shape, a.dtype, basic)
+        ctx.save_for_backward(*index)  # index arrays are graph memory too
+        return a[index]  # basic indexing gives a view, advanced indexing a copy
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        shape, dtype, basic = ctx.meta
+        index = ctx.saved_tensors
+        full = np.zeros(shape, dtype=dtype)
+        if basic:  # every element picked at most once
+            full[index] = grad
+        else:  # an element picked k times receives k gradients: add, don't overwrite
+            np.add.at(full, index, grad)
+        return full
+        ### END SOLUTION
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, axis: int) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.axis = axis
+        ctx.splits = tuple(np.cumsum([a.shape[axis] for a in arrays[:-1]]))
+        return np.concatenate(arrays, axis=axis)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, ...]:
+        ### BEGIN SOLUTION 05
+        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
+        ### END SOLUTION
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, axis: int) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.axis = axis
+        return np.stack(arrays, axis=axis)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, ...]:
+        ### BEGIN SOLUTION 05
+        return tuple(np.moveaxis(grad, ctx.axis, 0))
+        ### END SOLUTION
+
+
+# ------------------------------------------------------------ functional API
+
+
+def permute(t: Tensor, dims: Shape) -> Tensor:
+    if sorted(d % max(t.ndim, 1) for d in dims) != list(range(t.ndim)) or len(dims) != t.ndim:
+        raise ValueError(f"permute: {dims} is not a permutation of the {t.ndim} dims of shape {t.shape}")
+    return Permute.apply(t, dims=tuple(d % t.ndim for d in dims))
+
+
+def transpose(t: Tensor, dim0: int, dim1: int) -> Tensor:
+    dims = list(range(t.ndim))
+    d0, d1 = _dim(dim0, t.ndim, "transpose"), _dim(dim1, t.ndim, "transpose")
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(t, dims=tuple(dims))
+
+
+def squeeze(t: Tensor, dim: int | None = None) -> Tensor:
+    """Drop axes of size 1 (only `dim`, if given; a no-op if that axis is not 1, as PyTorch)."""
+    if dim is None:
+        shape = tuple(n for n in t.shape if n != 1)
+    else:
+        d = _dim(dim, max(t.ndim, 1), "squeeze")
+        shape = t.shape[:d] + t.shape[d + 1 :] if t.ndim and t.shape[d] == 1 else t.shape
+    return Reshape.apply(t, shape=shape, view_only=True)
+
+
+def unsqueeze(t: Tensor, dim: int) -> Tensor:
+    """Insert an axis of size 1 at `dim` (negative dims count from the end of the result)."""
+    d = _dim(dim, t.ndim + 1, "unsqueeze")
+    return Reshape.apply(t, shape=t.shape[:d] + (1,) + t.shape[d:], view_only=True)
+
+
+def flatten(t: Tensor, start_dim: int = 0) -> Tensor:
+    """Merge axes start_dim..end into one, e.g. (B, C, H, W) -> (B, C*H*W) with start_dim=1."""
+    if t.ndim == 0:
+        return t.reshape(1)
+    d = _dim(start_dim, t.ndim, "flatten")
+    return t.reshape(*t.shape[:d], -1)
+
+
+def expand(t: Tensor, sizes: Shape) -> Tensor:
+    """Broadcast to `sizes` without copying; -1 keeps a dimension (as torch.expand)."""
+    lead = len(sizes) - t.ndim
+    if lead < 0:
+        raise ValueError(f"expand: cannot expand shape {t.shape} to fewer dimensions {sizes}")
+    shape = []
+    for i, n in enumerate(sizes):
+        own = t.shape[i - lead] if i >= lead else None
+        if n == -1:
+            if own is None:
+                raise ValueError(f"expand: -1 is not allowed for the new leading dimension {i}")
+            n = own
+        if own is not None and own != 1 and own != n:
+            raise ValueError(f"expand: cannot expand dimension {i - lead} of shape {t.shape} from {own} to {n}")
+        shape.append(n)
+    return Expand.apply(t, shape=tuple(shape))
+
+
+def _index_part(part: Any) -> Any:
+    if isinstance(part, Tensor):
+        if part.dtype.kind not in "bi":
+            raise TypeError(f"getitem: tensors used as indices must be int64 or bool, got {part.dtype}")
+        return part.data
+    if isinstance(part, list):
+        return np.asarray(part)
+    return part
+
+
+def getitem(t: Tensor, index: Any) -> Tensor:
+    """t[index]: ints, slices, None, Ellipsis (basic: a view), int arrays and bool masks."""
+    parts = index if isinstance(index, tuple) else (index,)
+    parts = tuple(_index_part(p) for p in parts)
+    basic = all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+    for p in parts:
+        if isinstance(p, np.ndarray) and p.dtype.kind not in "bi":
+            raise TypeError(f"getitem: index arrays must be integers or bools, got {p.dtype}")
+    return GetItem.apply(t, index=parts, basic=basic)
+
+
+def _check_many(tensors: Sequence[Tensor], op: str) -> None:
+    if isinstance(tensors, Tensor) or not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of Tensors")
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}: item {i} is a {type(x).__name__}, not a Tensor")
+
+
+def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    _check_many(tensors, "cat")
+    return Cat.apply(*tensors, axis=_dim(axis, max(tensors[0].ndim, 1), "cat"))
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis."""
+    _check_many(tensors, "stack")
+    return Stack.apply(*tensors, axis=_dim(axis, tensors[0].ndim + 1, "stack"))

@@ -1,0 +1,356 @@
+"""Tensor: one NumPy array plus what autograd needs to know about it (module 02).
+
+A `Tensor` holds its values in `.data` (an `np.ndarray`), and, for autograd,
+`requires_grad`, `grad` (a Tensor, filled by `backward()`) and `grad_fn` (the
+graph node that produced it, None for leaves). Its operators and methods are
+thin wrappers over the ops in `ops_*.py`, so that `a @ b + c` builds a graph.
+
+Dtypes: float32 (the default), float64 (gradient checks), int64 (indices) and
+bool (comparison results and masks). An op never mixes dtypes silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from tinytorch.core import autograd
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+DTYPES = (float32, float64, int64, bool_)
+
+# What an op accepts where a Tensor goes: a Tensor or a Python number.
+Scalar = Union[int, float, bool]
+TensorLike = Union["Tensor", Scalar]
+Shape = tuple[int, ...]
+Axis = Union[int, Sequence[int], None]
+
+
+def as_dtype(dtype: Any) -> np.dtype:
+    """Resolve a dtype given as np.dtype, a NumPy type or a name ("float32")."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in DTYPES:
+        names = ", ".join(str(d) for d in DTYPES)
+        raise TypeError(f"Tensor: unsupported dtype {dtype!r}; supported: {names}")
+    return resolved
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Convert constructor input to an array of a supported dtype (or raise)."""
+    ### BEGIN SOLUTION 02
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        array = data
+    else:
+        try:
+            array = np.asarray(data)
+        except ValueError as err:  # ragged nested lists
+            raise ValueError(f"Tensor: cannot build a tensor from ragged data ({err})") from None
+    kind = array.dtype.kind
+    if kind not in "biuf":
+        raise TypeError(
+            f"Tensor: cannot build a tensor from {type(data).__name__} data of dtype "
+            f"{array.dtype}; expected numbers: a scalar, a nested list, or a NumPy array"
+        )
+    if dtype is not None:
+        target = as_dtype(dtype)
+    elif not isinstance(data, np.ndarray):
+        target = bool_ if kind == "b" else float32  # Python numbers: float32 by default
+    elif kind == "f":
+        target = as_dtype(array.dtype)  # float32 / float64 kept; float16 is an error
+    else:
+        target = bool_ if kind == "b" else int64
+    if kind == "f" and target == int64:
+        raise TypeError("Tensor: refusing to truncate floating-point data to int64")
+    return array.astype(target, copy=False)
+    ### END SOLUTION
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it.
+
+    `Tensor(data, dtype=None, requires_grad=False)`: `data` is a Python number, a
+    nested list, a NumPy array (shared, not copied, when its dtype is kept) or a
+    Tensor. Python numbers become float32 unless `dtype` says otherwise.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor -> Tensor
+
+    data: np.ndarray
+    grad: Tensor | None
+    requires_grad: bool
+    grad_fn: autograd.Context | None
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Fast path for ops: wrap an array already of a supported dtype."""
+        t = object.__new__(cls)
+        t.data = array if type(array) is np.ndarray else np.asarray(array)
+        t.grad = None
+        t.grad_fn = None
+        t.requires_grad = requires_grad
+        return t
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def shape(self) -> Shape:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors have an item, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                "use .any() / .all() style reductions explicitly"
+            )
+        return bool(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", precision=4)
+        extras = []
+        if self.data.dtype != float32:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"Tensor({', '.join([body, *extras])})"
+
+    # --------------------------------------------------------------- autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Mark a leaf as needing gradients (in place); returns self."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"requires_grad: only floating-point tensors can require gradients, "
+                f"got dtype {self.data.dtype}"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad_(False) on a non-leaf tensor: use .detach() to cut the graph"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, outside any graph."""
+        return Tensor._wrap(self.data)
+
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Backpropagate from this tensor; see `autograd.backward`."""
+        if isinstance(grad, Tensor):
+            grad = grad.data
+        autograd.backward(self, grad, retain_graph)
+
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor converted to `dtype` (gradients flow back, converted)."""
+        return ops_arith.cast(self, as_dtype(dtype))
+
+    def double(self) -> Tensor:
+        return self.to(float64)
+
+    def float(self) -> Tensor:
+        return self.to(float32)
+
+    # ------------------------------------------------------------- arithmetic
+    def __add__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Add.apply(self, _operand(self, other, "add"))
+
+    def __radd__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Add.apply(_operand(self, other, "add"), self)
+
+    def __sub__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Sub.apply(self, _operand(self, other, "sub"))
+
+    def __rsub__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Sub.apply(_operand(self, other, "sub"), self)
+
+    def __mul__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Mul.apply(self, _operand(self, other, "mul"))
+
+    def __rmul__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Mul.apply(_operand(self, other, "mul"), self)
+
+    def __truediv__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Div.apply(self, _operand(self, other, "div"))
+
+    def __rtruediv__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Div.apply(_operand(self, other, "div"), self)
+
+    def __pow__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Pow.apply(self, _operand(self, other, "pow"))
+
+    def __rpow__(self, other: TensorLike) -> Tensor:
+        return ops_arith.Pow.apply(_operand(self, other, "pow"), self)
+
+    def __neg__(self) -> Tensor:
+        return ops_arith.Neg.apply(self)
+
+    def __matmul__(self, other: Tensor) -> Tensor:
+        return ops_arith.matmul(self, other)
+
+    def __rmatmul__(self, other: Tensor) -> Tensor:
+        return ops_arith.matmul(other, self)
+
+    def exp(self) -> Tensor:
+        return ops_arith.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops_arith.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops_arith.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return ops_arith.Abs.apply(self)
+
+    def clip(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
+        return ops_arith.clip(self, min, max)
+
+    def maximum(self, other: TensorLike) -> Tensor:
+        return ops_arith.maximum(self, other)
+
+    def minimum(self, other: TensorLike) -> Tensor:
+        return ops_arith.minimum(self, other)
+
+    # ---------------------------------------------- comparisons (no gradient)
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return ops_arith.compare(np.equal, self, other)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return ops_arith.compare(np.not_equal, self, other)
+
+    def __lt__(self, other: TensorLike) -> Tensor:
+        return ops_arith.compare(np.less, self, other)
+
+    def __le__(self, other: TensorLike) -> Tensor:
+        return ops_arith.compare(np.less_equal, self, other)
+
+    def __gt__(self, other: TensorLike) -> Tensor:
+        return ops_arith.compare(np.greater, self, other)
+
+    def __ge__(self, other: TensorLike) -> Tensor:
+        return ops_arith.compare(np.greater_equal, self, other)
+
+    __hash__ = object.__hash__  # tensors stay usable as dict keys, by identity
+
+    # ------------------------------------------------------------- reductions
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.Sum.apply(self, axis=ops_reduce.norm_axes(self, axis, "sum"), keepdims=keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.Mean.apply(self, axis=ops_reduce.norm_axes(self, axis, "mean"), keepdims=keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.Max.apply(self, axis=ops_reduce.norm_axes(self, axis, "max"), keepdims=keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.Min.apply(self, axis=ops_reduce.norm_axes(self, axis, "min"), keepdims=keepdims)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        return ops_reduce.var(self, axis, keepdims, correction)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.argmax(self, axis, keepdims)
+
+    # ---------------------------------------------------------- shape and views
+    @property
+    def T(self) -> Tensor:
+        return self.permute(*reversed(range(self.ndim)))
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return ops_shape.Reshape.apply(self, shape=ops_shape.shape_arg(shape), view_only=False)
+
+    def view(self, *shape: Any) -> Tensor:
+        """Like reshape, but never copies: an error if the data cannot be viewed so."""
+        return ops_shape.Reshape.apply(self, shape=ops_shape.shape_arg(shape), view_only=True)
+
+    def flatten(self, start_dim: int = 0) -> Tensor:
+        return ops_shape.flatten(self, start_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return ops_shape.transpose(self, dim0, dim1)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return ops_shape.permute(self, ops_shape.shape_arg(dims))
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        return ops_shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return ops_shape.unsqueeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return ops_shape.expand(self, ops_shape.shape_arg(sizes))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ops_shape.getitem(self, index)
+
+
+def _operand(t: Tensor, other: Any, op: str) -> Any:
+    """Check the other side of a binary op: a Tensor, or a Python number that
+    can be used at `t`'s dtype without silently changing it."""
+    if isinstance(other, Tensor):
+        return other
+    if isinstance(other, np.generic):  # NumPy scalars are not "weak": use the Python value
+        other = other.item()
+    if isinstance(other, (bool, int, float)):
+        if isinstance(other, float) and t.data.dtype.kind != "f":
+            raise TypeError(f"{op}: a float scalar with a {t.dtype} tensor; convert the tensor first")
+        return other
+    if isinstance(other, np.ndarray):
+        raise TypeError(f"{op}: wrap NumPy arrays in a Tensor first (got array of shape {other.shape})")
+    raise TypeError(f"{op}: unsupported operand of type {type(other).__name__}")
+
+
+from tinytorch.core import ops_arith, ops_reduce, ops_shape  # noqa: E402  (they import Tensor)
