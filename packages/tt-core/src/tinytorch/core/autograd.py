@@ -68,16 +68,20 @@ class Context:
     input i is a leaf that requires grad, or None when no gradient flows there.
     Non-array attributes (shapes, axes, scalars) may be set freely; arrays must
     go through `save_for_backward` so that they are counted and freed.
+
+    Each Function gets its own subclass (`MulBackward` for `Mul`) whose class
+    attribute `fn` names the op, so recording a node costs no extra work.
     """
 
-    __slots__ = ("fn", "parents", "needs_input_grad", "_saved", "_freed", "__dict__")
-
-    def __init__(self) -> None:
-        self._saved: tuple[Any, ...] = ()
-        self._freed = False
+    fn: ClassVar[type[Function]]
+    # Class-level defaults: a node only stores what differs from them.
+    _saved: tuple[Any, ...] = ()
+    _freed = False
+    parents: tuple[Any, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, np.ndarray):
+        if type(value) is np.ndarray:
             raise TypeError(
                 f"ctx.{name} = <array>: keep arrays with ctx.save_for_backward(...) "
                 "so that graph_nbytes() counts them and backward() frees them"
@@ -86,24 +90,20 @@ class Context:
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or scalars) for `backward`; read them back as `saved_tensors`."""
-        self._saved = values
+        self.__dict__["_saved"] = values
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
         if self._freed:
             raise RuntimeError(
-                f"backward through {self.name} a second time: its saved arrays were freed "
-                "by the first backward(). Call backward(retain_graph=True) the first time "
+                f"backward through {type(self).__name__} a second time: its saved arrays were "
+                "freed by the first backward(). Call backward(retain_graph=True) the first time "
                 "to backpropagate through the same graph twice."
             )
         return self._saved
 
-    @property
-    def name(self) -> str:
-        return f"{self.fn.__name__}Backward"
-
     def __repr__(self) -> str:
-        return f"<{self.name}>"
+        return f"<{type(self).__name__}>"
 
 
 class Function:
@@ -129,6 +129,12 @@ class Function:
     def backward(ctx: Context, grad: np.ndarray) -> Any:
         raise NotImplementedError
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._node_type = type(f"{cls.__name__}Backward", (Context,), {"fn": cls, "__module__": cls.__module__})
+
+    _node_type: ClassVar[type[Context]]
+
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Tensor:
         """Run `forward` on `inputs` and record the graph node when one is needed."""
@@ -141,11 +147,12 @@ class Function:
                     dtype = x.data.dtype
                 elif x.data.dtype != dtype:
                     _raise_dtype_mismatch(cls, inputs)
-                requires_grad = requires_grad or x.requires_grad
+                if x.requires_grad:
+                    requires_grad = True
                 arrays.append(x.data)
             else:
                 arrays.append(x)
-        ctx = Context()
+        ctx = cls._node_type()
         try:
             out = cls.forward(ctx, *arrays, **options)
         except cls._wrapped_errors as err:
@@ -154,11 +161,11 @@ class Function:
         if not (requires_grad and _grad_enabled):
             return Tensor._wrap(out)
         ### BEGIN SOLUTION 05
-        ctx.fn = cls
-        ctx.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-        ctx.parents = tuple(
-            (x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None
-            for x in inputs
+        needs = ctx.__dict__["needs_input_grad"] = tuple(
+            isinstance(x, Tensor) and x.requires_grad for x in inputs
+        )
+        ctx.__dict__["parents"] = tuple(
+            (x.grad_fn or x) if need else None for x, need in zip(inputs, needs)
         )
         result = Tensor._wrap(out, requires_grad=True)
         result.grad_fn = ctx
@@ -216,7 +223,7 @@ def backward(root: Tensor, grad: np.ndarray | None = None, retain_graph: bool = 
     while stack:
         node = stack.pop()
         for parent in node.parents:
-            if type(parent) is Context:
+            if isinstance(parent, Context):
                 if parent in pending:
                     pending[parent] += 1
                 else:
@@ -235,12 +242,12 @@ def backward(root: Tensor, grad: np.ndarray | None = None, retain_graph: bool = 
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         if not retain_graph:
-            node._saved = ()
-            node._freed = True
+            node.__dict__["_saved"] = ()
+            node.__dict__["_freed"] = True
         for parent, g in zip(node.parents, input_grads, strict=True):
             if parent is None or g is None:
                 continue
-            if type(parent) is Context:
+            if isinstance(parent, Context):
                 grads[parent] = grads[parent] + g if parent in grads else g
                 pending[parent] -= 1
                 if pending[parent] == 0:
@@ -293,7 +300,7 @@ def graph_nbytes(t: Tensor) -> int:
                     seen_buffers.add(id(base))
                     total += base.nbytes
         for parent in node.parents:
-            if type(parent) is Context and parent not in seen_nodes:
+            if isinstance(parent, Context) and parent not in seen_nodes:
                 seen_nodes.add(parent)
                 stack.append(parent)
     return total
