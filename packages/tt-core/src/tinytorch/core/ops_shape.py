@@ -34,11 +34,26 @@ def _dim(dim: int, ndim: int, op: str) -> int:
 
 class Reshape(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, shape: Shape, view_only: bool) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray, shape: Shape) -> np.ndarray:
         ### BEGIN SOLUTION 02
         ctx.in_shape = a.shape
-        if not view_only:
-            return a.reshape(shape)  # a view whenever NumPy can make one
+        return a.reshape(shape)  # a view whenever NumPy can make one, else a copy
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 05
+        return grad.reshape(ctx.in_shape)
+        ### END SOLUTION
+
+
+class View(Reshape):
+    """Reshape that never copies (as torch.view): an error when strides forbid a view."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, shape: Shape) -> np.ndarray:
+        ### BEGIN SOLUTION 02
+        ctx.in_shape = a.shape
         try:
             return np.reshape(a, shape, copy=False)
         except ValueError as err:
@@ -48,12 +63,6 @@ class Reshape(Function):
                 f"this tensor's memory layout (strides {a.strides}) cannot be viewed as shape "
                 f"{shape} without a copy; use reshape(), which copies when it must"
             ) from None
-        ### END SOLUTION
-
-    @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        ### BEGIN SOLUTION 05
-        return grad.reshape(ctx.in_shape)
         ### END SOLUTION
 
 
@@ -164,13 +173,13 @@ def squeeze(t: Tensor, dim: int | None = None) -> Tensor:
     else:
         d = _dim(dim, max(t.ndim, 1), "squeeze")
         shape = t.shape[:d] + t.shape[d + 1 :] if t.ndim and t.shape[d] == 1 else t.shape
-    return Reshape.apply(t, shape=shape, view_only=True)
+    return View.apply(t, shape=shape)
 
 
 def unsqueeze(t: Tensor, dim: int) -> Tensor:
     """Insert an axis of size 1 at `dim` (negative dims count from the end of the result)."""
     d = _dim(dim, t.ndim + 1, "unsqueeze")
-    return Reshape.apply(t, shape=t.shape[:d] + (1,) + t.shape[d:], view_only=True)
+    return View.apply(t, shape=t.shape[:d] + (1,) + t.shape[d:])
 
 
 def flatten(t: Tensor, start_dim: int = 0) -> Tensor:

@@ -309,11 +309,11 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def reshape(self, *shape: Any) -> Tensor:
-        return ops_shape.Reshape.apply(self, shape=ops_shape.shape_arg(shape), view_only=False)
+        return ops_shape.Reshape.apply(self, shape=ops_shape.shape_arg(shape))
 
     def view(self, *shape: Any) -> Tensor:
         """Like reshape, but never copies: an error if the data cannot be viewed so."""
-        return ops_shape.Reshape.apply(self, shape=ops_shape.shape_arg(shape), view_only=True)
+        return ops_shape.View.apply(self, shape=ops_shape.shape_arg(shape))
 
     def flatten(self, start_dim: int = 0) -> Tensor:
         return ops_shape.flatten(self, start_dim)
