@@ -1,0 +1,226 @@
+"""Module 05: the backward engine — accumulation, graph lifetime, grad modes, errors."""
+
+import gc
+
+import numpy as np
+import pytest
+
+import tinytorch.core as tt
+from tinytorch.core import Tensor, graph_nbytes, no_grad, unbroadcast
+from tinytorch.core.autograd import Context
+
+pytestmark = pytest.mark.module05
+
+
+def test_simple_chain_rule():
+    x = Tensor([2.0, -3.0], requires_grad=True)
+    y = (x * x * 3 + x).sum()  # dy/dx = 6x + 1
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, [13.0, -17.0])
+    assert x.grad.dtype == tt.float32
+
+
+def test_value_reused_in_many_places_gets_every_contribution():
+    x = Tensor([1.5], requires_grad=True)
+    a = x * 2  # a used by four consumers below
+    y = a * a + a.exp() + (a - x) * x
+    # y = 4x^2 + e^{2x} + x^2  ->  dy/dx = 10x + 2 e^{2x}
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [10 * 1.5 + 2 * np.exp(3.0)], rtol=1e-6)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3 + 2, 3 + 4])
+
+
+def test_x_plus_x_does_not_alias_the_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([1.0, 1.0], requires_grad=True)
+    (x + y).sum().backward()  # the same upstream array reaches both leaves
+    x.grad.data += 100
+    np.testing.assert_array_equal(y.grad.data, [1.0, 1.0])
+
+
+def test_leaf_grads_are_writable_even_from_broadcast_views():
+    x = Tensor([[1.0, 2.0]], requires_grad=True)
+    x.sum().backward()  # Sum's backward returns a read-only broadcast view
+    x.grad.data *= 2
+    np.testing.assert_array_equal(x.grad.data, [[2.0, 2.0]])
+
+
+def test_unbroadcast_sums_leading_and_stretched_axes():
+    g = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    np.testing.assert_array_equal(unbroadcast(g, (3, 1)), g.sum(axis=(0, 2)).reshape(3, 1))
+    np.testing.assert_array_equal(unbroadcast(g, (4,)), g.sum(axis=(0, 1)))
+    np.testing.assert_array_equal(unbroadcast(g, ()), g.sum())
+    assert unbroadcast(g, (2, 3, 4)) is g
+
+
+def test_broadcast_gradient_has_input_shape():
+    b = Tensor(np.zeros((3, 1)), dtype="float64", requires_grad=True)
+    x = Tensor(np.ones((2, 3, 4)), dtype="float64")
+    (x * b).sum().backward()
+    assert b.grad.shape == (3, 1)
+    np.testing.assert_array_equal(b.grad.data, np.full((3, 1), 8.0))
+
+
+def test_max_ties_share_the_gradient():
+    x = Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
+    x.max(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+    y = Tensor([1.0, 1.0], requires_grad=True)
+    tt.maximum(y, Tensor([1.0, 0.0])).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [0.5, 1.0])
+
+
+def test_index_with_repeats_scatter_adds():
+    x = Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    x[Tensor([0, 2, 0, 0], dtype="int64")].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+
+
+def test_long_chain_has_no_recursion_limit():
+    x = Tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(50_000):
+        y = y + 1e-3
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0])
+
+
+def test_no_grad_builds_no_graph_and_enable_grad_restores():
+    x = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        y = x * 2
+        with tt.enable_grad():
+            z = x * 2
+    assert y.grad_fn is None and not y.requires_grad
+    assert z.grad_fn is not None
+    assert tt.is_grad_enabled()
+
+    @no_grad()
+    def infer(t):
+        return t * 3
+
+    assert infer(x).grad_fn is None
+
+
+def test_detach_and_requires_grad_():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert d.grad_fn is None and not d.requires_grad
+    assert np.shares_memory(d.data, y.data)  # same values, no copy, no graph
+    w = tt.ones(2).requires_grad_()
+    (w * d).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    assert x.grad is None  # the detached branch sent nothing back
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (x * 2).requires_grad_(False)
+
+
+def test_second_backward_through_freed_graph_is_a_clear_error():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match=r"a second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+
+
+def test_backward_on_non_scalar_needs_grad():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    with pytest.raises(RuntimeError, match=r"single-element output, got shape \(2,\)"):
+        y.backward()
+    with pytest.raises(ValueError, match=r"grad has shape \(3,\) but the output has shape \(2,\)"):
+        y.backward(np.ones(3))
+    y.backward(Tensor([1.0, 10.0]))
+    np.testing.assert_array_equal(x.grad.data, [3.0, 30.0])
+
+
+def test_backward_without_grad_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tt.ones(2).sum().backward()
+
+
+def test_backward_returning_wrong_shape_is_caught():
+    class Bad(tt.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.sum()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad  # forgot to broadcast back to the input shape
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"gradient of shape \(\) .* leaf of shape \(2,\)"):
+        Bad.apply(x).backward()
+
+
+def test_arrays_must_be_saved_with_save_for_backward():
+    class Sneaky(tt.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.kept = a
+            return a
+
+    with pytest.raises(TypeError, match="ctx.kept = <array>: keep arrays with ctx.save_for_backward"):
+        Sneaky.apply(Tensor([1.0], requires_grad=True))
+
+
+def test_graph_nbytes_counts_saved_arrays_and_drops_after_backward():
+    n = 100_000
+    x = Tensor(np.ones(n, dtype=np.float32), requires_grad=True)
+    y = x.exp()  # saves its output: 400 kB
+    z = (y * y).sum()  # Mul saves y (the same buffer): counted once
+    assert graph_nbytes(z) == 4 * n
+    deep = x
+    for _ in range(5):
+        deep = deep * 1.5  # each Mul saves its input: five buffers of n floats
+    assert graph_nbytes(deep.sum()) == 5 * 4 * n
+    with no_grad():
+        assert graph_nbytes(x.exp().exp()) == 0
+    z.backward()
+    assert graph_nbytes(z) == 0
+
+
+def test_graph_has_no_reference_cycles():
+    gc.collect()
+    gc.disable()
+    try:
+        x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+        y = x
+        for i in range(10_000):
+            y = y * 1.0001 if i % 2 else y + 0.5
+        y.sum().backward()
+        del y
+        assert gc.collect() == 0  # everything was freed by reference counting alone
+        live_nodes = [o for o in gc.get_objects() if isinstance(o, Context)]
+        assert live_nodes == []
+    finally:
+        gc.enable()
+
+
+def test_retained_graph_is_freed_by_reference_counting_too():
+    gc.collect()
+    gc.disable()
+    try:
+        x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+        y = (x.exp() * x).sum()
+        y.backward(retain_graph=True)
+        del y
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
