@@ -176,7 +176,7 @@ def test_arrays_must_be_saved_with_save_for_backward():
             ctx.kept = a
             return a
 
-    with pytest.raises(TypeError, match="ctx.kept = <array>: keep arrays with ctx.save_for_backward"):
+    with pytest.raises(TypeError, match=r"ctx\.kept = <array>: keep arrays with ctx\.save_for_backward"):
         Sneaky.apply(Tensor([1.0], requires_grad=True))
 
 

@@ -107,7 +107,9 @@ class _WrongSquare(tt.Function):
 
 def test_gradcheck_reports_the_input_element_and_both_values():
     x = leaf(2, 3)
-    with pytest.raises(GradcheckError, match=r"input 0 \(shape \(2, 3\)\), element \(0, 0\): analytic .* vs numeric"):
+    with pytest.raises(
+        GradcheckError, match=r"input 0 \(shape \(2, 3\)\), element \(0, 0\): analytic .* vs numeric"
+    ):
         gradcheck(_WrongSquare.apply, x)
 
 
@@ -134,7 +136,7 @@ def test_gradcheck_input_errors():
     nan_input = Tensor([1.0, np.nan], dtype="float64", requires_grad=True)
     with pytest.raises(ValueError, match=r"input 0 \(shape \(2,\)\) contains NaN"):
         gradcheck(lambda a: a * 2, nan_input)
-    with pytest.raises(GradcheckError, match="output .* contains NaN"):
+    with pytest.raises(GradcheckError, match=r"output \(shape \(3,\)\) contains NaN"):
         gradcheck(lambda a: (a - 2.0).log(), leaf(3, low=0.5, high=1.0))
     with pytest.raises(ValueError, match="no input requires grad"):
         gradcheck(lambda a: a * 2, Tensor([1.0], dtype="float64"))

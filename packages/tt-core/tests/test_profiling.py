@@ -28,9 +28,8 @@ def test_peak_memory_counts_what_is_kept():
 
 
 def test_peak_memory_refuses_nesting():
-    with peak_memory(), pytest.raises(RuntimeError, match="already tracing"):
-        with peak_memory():
-            pass
+    with peak_memory(), pytest.raises(RuntimeError, match="already tracing"), peak_memory():
+        pass
 
 
 def test_measure_time_counts_calls_and_reports_median():

@@ -98,7 +98,7 @@ def test_factories():
     assert tt.arange(0, 1, 0.25).dtype == tt.float32
     assert tt.randn(3, 4, requires_grad=True).requires_grad
     r = tt.rand(1000)
-    assert r.dtype == tt.float32 and 0 <= r.data.min() and r.data.max() < 1
+    assert r.dtype == tt.float32 and r.data.min() >= 0 and r.data.max() < 1
 
 
 def test_manual_seed_reproduces_and_state_round_trips():
@@ -172,7 +172,9 @@ def test_reductions(axis, keepdims):
     np.testing.assert_array_equal(t.min(axis, keepdims).data, A.min(axis, keepdims=keepdims))
     var = t.var(axis, keepdims).data
     np.testing.assert_allclose(var, A.var(axis, keepdims=keepdims, ddof=1), rtol=1e-5)
-    np.testing.assert_allclose(t.var(axis, keepdims, correction=0).data, A.var(axis, keepdims=keepdims), rtol=1e-5)
+    np.testing.assert_allclose(
+        t.var(axis, keepdims, correction=0).data, A.var(axis, keepdims=keepdims), rtol=1e-5
+    )
 
 
 def test_argmax_and_comparisons_have_no_gradient():
@@ -221,8 +223,19 @@ def test_indexing_values():
 
 def test_views_share_memory_with_their_base():
     x = Tensor(np.arange(24, dtype=np.float32).reshape(4, 6))
-    for view in (x.reshape(6, 4), x.view(24), x.T, x.transpose(0, 1), x.permute(1, 0), x[1:3, ::2],
-                 x[2], x.unsqueeze(0), x[:1].squeeze(0), x[:, :1].expand(4, 5), x.flatten()):
+    for view in (
+        x.reshape(6, 4),
+        x.view(24),
+        x.T,
+        x.transpose(0, 1),
+        x.permute(1, 0),
+        x[1:3, ::2],
+        x[2],
+        x.unsqueeze(0),
+        x[:1].squeeze(0),
+        x[:, :1].expand(4, 5),
+        x.flatten(),
+    ):
         assert np.shares_memory(view.data, x.data)
     assert not np.shares_memory(x[[0, 1]].data, x.data)  # advanced indexing copies
     assert not np.shares_memory(x.T.reshape(24).data, x.data)  # non-contiguous: reshape copies
@@ -240,13 +253,23 @@ def test_view_refuses_to_copy():
 @pytest.mark.parametrize(
     ("fn", "error", "message"),
     [
-        (lambda: Tensor(np.ones((2, 3))) + Tensor(np.ones((4,))), ValueError,
-         r"add: .*broadcast.*\(2, 3\), \(4,\)"),
+        (
+            lambda: Tensor(np.ones((2, 3))) + Tensor(np.ones((4,))),
+            ValueError,
+            r"add: .*broadcast.*\(2, 3\), \(4,\)",
+        ),
         (lambda: tt.ones(2, 3) * tt.ones(3, 2), ValueError, r"mul: .*\(2, 3\), \(3, 2\)"),
-        (lambda: tt.ones(2, 3) @ tt.ones(2, 3), ValueError,
-         r"matmul: cannot multiply shapes \(2, 3\) and \(2, 3\): inner dimensions 3 and 2 differ"),
+        (
+            lambda: tt.ones(2, 3) @ tt.ones(2, 3),
+            ValueError,
+            r"matmul: cannot multiply shapes \(2, 3\) and \(2, 3\): inner dimensions 3 and 2 differ",
+        ),
         (lambda: tt.ones(3) @ tt.ones(()), ValueError, "matmul: both operands need at least 1 dimension"),
-        (lambda: tt.ones(2) + tt.ones(2, dtype="float64"), TypeError, r"add: mixed dtypes \(float32, float64\)"),
+        (
+            lambda: tt.ones(2) + tt.ones(2, dtype="float64"),
+            TypeError,
+            r"add: mixed dtypes \(float32, float64\)",
+        ),
         (lambda: tt.ones(2) @ tt.ones(2, dtype="float64"), TypeError, "matmul: mixed dtypes"),
         (lambda: tt.arange(3) * 0.5, TypeError, "mul: a float scalar with a int64 tensor"),
         (lambda: tt.ones(2) + np.ones(2), TypeError, "add: wrap NumPy arrays in a Tensor"),
@@ -257,7 +280,11 @@ def test_view_refuses_to_copy():
         (lambda: tt.ones(2, 3).reshape(4, 2), ValueError, r"reshape: .*size 6.*\(input shapes \(2, 3\)\)"),
         (lambda: tt.ones(2, 3).permute(0, 0), ValueError, "permute: .* is not a permutation"),
         (lambda: tt.ones(2, 3).transpose(0, 2), ValueError, "transpose: dim 2 is out of range"),
-        (lambda: tt.ones(2, 3).expand(4, 3, 2), ValueError, r"expand: cannot expand dimension 0 of shape \(2, 3\) from 2 to 3"),
+        (
+            lambda: tt.ones(2, 3).expand(4, 3, 2),
+            ValueError,
+            r"expand: cannot expand dimension 0 of shape \(2, 3\) from 2 to 3",
+        ),
         (lambda: tt.ones(3)[5], IndexError, r"getitem: index 5 is out of bounds.*\(3,\)"),
         (lambda: tt.ones(3)[tt.ones(2)], TypeError, "getitem: tensors used as indices must be int64 or bool"),
         (lambda: tt.cat([tt.ones(2, 3), tt.ones(2, 4)]), ValueError, r"cat: .*\(2, 3\), \(2, 4\)"),

@@ -88,19 +88,26 @@ class Context:
             )
         object.__setattr__(self, name, value)
 
+    if TYPE_CHECKING:  # ops store their own metadata (ctx.shapes, ctx.axis, ...)
+
+        def __getattr__(self, name: str) -> Any: ...
+
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or scalars) for `backward`; read them back as `saved_tensors`."""
         self.__dict__["_saved"] = values
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
+        self.check_not_freed()
+        return self._saved
+
+    def check_not_freed(self) -> None:
         if self._freed:
             raise RuntimeError(
                 f"backward through {type(self).__name__} a second time: its saved arrays were "
                 "freed by the first backward(). Call backward(retain_graph=True) the first time "
                 "to backpropagate through the same graph twice."
             )
-        return self._saved
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -131,7 +138,9 @@ class Function:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._node_type = type(f"{cls.__name__}Backward", (Context,), {"fn": cls, "__module__": cls.__module__})
+        cls._node_type = type(
+            f"{cls.__name__}Backward", (Context,), {"fn": cls, "__module__": cls.__module__}
+        )
 
     _node_type: ClassVar[type[Context]]
 
@@ -161,11 +170,11 @@ class Function:
         if not (requires_grad and _grad_enabled):
             return Tensor._wrap(out)
         ### BEGIN SOLUTION 05
-        needs = ctx.__dict__["needs_input_grad"] = tuple(
-            isinstance(x, Tensor) and x.requires_grad for x in inputs
-        )
+        # Written straight into the node's __dict__: nothing here is an array.
+        needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        ctx.__dict__["needs_input_grad"] = needs
         ctx.__dict__["parents"] = tuple(
-            (x.grad_fn or x) if need else None for x, need in zip(inputs, needs)
+            (x.grad_fn or x) if need else None for x, need in zip(inputs, needs, strict=True)
         )
         result = Tensor._wrap(out, requires_grad=True)
         result.grad_fn = ctx
@@ -209,9 +218,7 @@ def backward(root: Tensor, grad: np.ndarray | None = None, retain_graph: bool = 
     else:
         grad = np.asarray(grad, dtype=root.data.dtype)
         if grad.shape != root.shape:
-            raise ValueError(
-                f"backward: grad has shape {grad.shape} but the output has shape {root.shape}"
-            )
+            raise ValueError(f"backward: grad has shape {grad.shape} but the output has shape {root.shape}")
     ### BEGIN SOLUTION 05
     if root.grad_fn is None:  # backward on a leaf: dL/dleaf = grad
         _accumulate(root, grad, owned=False)
@@ -236,8 +243,7 @@ def backward(root: Tensor, grad: np.ndarray | None = None, retain_graph: bool = 
     while ready:
         node = ready.pop()
         out_grad = grads.pop(node)
-        if node._freed:
-            node.saved_tensors  # raises the "second backward" error
+        node.check_not_freed()
         input_grads = node.fn.backward(node, out_grad)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
@@ -255,11 +261,7 @@ def backward(root: Tensor, grad: np.ndarray | None = None, retain_graph: bool = 
             else:
                 # A gradient we may keep without copying: a fresh array the
                 # op computed, not a view and not the incoming gradient itself.
-                owned = (
-                    g is not out_grad
-                    and g.base is None
-                    and sum(x is g for x in input_grads) == 1
-                )
+                owned = g is not out_grad and g.base is None and sum(x is g for x in input_grads) == 1
                 _accumulate(parent, g, owned)
     ### END SOLUTION
 

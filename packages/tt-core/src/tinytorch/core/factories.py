@@ -30,7 +30,7 @@ def generator() -> np.random.Generator:
 
 def get_rng_state() -> dict[str, Any]:
     """The global generator's state (JSON-serialisable), e.g. for checkpoints."""
-    return _generator.bit_generator.state
+    return dict(_generator.bit_generator.state)
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
@@ -51,7 +51,7 @@ def ones(*shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tens
 
 
 def full(shape: Any, value: float, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
-    shape = shape_arg(shape if isinstance(shape, (tuple, list)) else (shape,))
+    shape = shape_arg(tuple(shape) if isinstance(shape, (tuple, list)) else (shape,))
     return _make(np.full(shape, value, dtype=as_dtype(dtype)), requires_grad)
 
 

@@ -63,10 +63,10 @@ def gradcheck(
         x.grad = None
     out.backward(weights)
     analytic = [np.zeros(x.shape) if x.grad is None else x.grad.data for _, x in checked]
-    for (_, x), g in zip(checked, saved_grads):
+    for (_, x), g in zip(checked, saved_grads, strict=True):
         x.grad = g
 
-    for (i, x), grad in zip(checked, analytic):
+    for (i, x), grad in zip(checked, analytic, strict=True):
         for idx in np.ndindex(x.shape):
             original = x.data[idx]
             x.data[idx] = original + eps

@@ -357,7 +357,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
         raise TypeError("matmul: both operands must be Tensors")
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
+        )
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if a.shape[-1] != k_b:
         raise ValueError(

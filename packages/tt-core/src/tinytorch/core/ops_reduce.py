@@ -7,7 +7,7 @@ reduced axes (`keepdims`) and broadcasts over them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -86,10 +86,10 @@ class Mean(Function):
 class Max(Function):
     """Largest element over `axis`. Ties share the gradient equally (as torch.amax)."""
 
-    reduce = staticmethod(np.max)
+    reduce: Callable[..., np.ndarray] = staticmethod(np.max)
 
     @classmethod
-    def forward(cls, ctx: Context, a: np.ndarray, axis: Axes, keepdims: bool) -> np.ndarray:  # type: ignore[override]
+    def forward(cls, ctx: Context, a: np.ndarray, axis: Axes, keepdims: bool) -> np.ndarray:
         ### BEGIN SOLUTION 02
         out = cls.reduce(a, axis=axis, keepdims=True)
         ctx.save_for_backward(a, out)
@@ -112,7 +112,7 @@ class Max(Function):
 class Min(Max):
     """Smallest element over `axis`. Ties share the gradient equally (as torch.amin)."""
 
-    reduce = staticmethod(np.min)
+    reduce: Callable[..., np.ndarray] = staticmethod(np.min)
 
 
 class Var(Function):

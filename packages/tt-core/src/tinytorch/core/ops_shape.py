@@ -179,7 +179,7 @@ def squeeze(t: Tensor, dim: int | None = None) -> Tensor:
 def unsqueeze(t: Tensor, dim: int) -> Tensor:
     """Insert an axis of size 1 at `dim` (negative dims count from the end of the result)."""
     d = _dim(dim, t.ndim + 1, "unsqueeze")
-    return View.apply(t, shape=t.shape[:d] + (1,) + t.shape[d:])
+    return View.apply(t, shape=(*t.shape[:d], 1, *t.shape[d:]))
 
 
 def flatten(t: Tensor, start_dim: int = 0) -> Tensor:
@@ -203,7 +203,9 @@ def expand(t: Tensor, sizes: Shape) -> Tensor:
                 raise ValueError(f"expand: -1 is not allowed for the new leading dimension {i}")
             n = own
         if own is not None and own != 1 and own != n:
-            raise ValueError(f"expand: cannot expand dimension {i - lead} of shape {t.shape} from {own} to {n}")
+            raise ValueError(
+                f"expand: cannot expand dimension {i - lead} of shape {t.shape} from {own} to {n}"
+            )
         shape.append(n)
     return Expand.apply(t, shape=tuple(shape))
 

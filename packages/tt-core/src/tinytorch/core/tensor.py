@@ -12,7 +12,7 @@ bool (comparison results and masks). An op never mixes dtypes silently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -24,11 +24,9 @@ int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 DTYPES = (float32, float64, int64, bool_)
 
-# What an op accepts where a Tensor goes: a Tensor or a Python number.
-Scalar = Union[int, float, bool]
-TensorLike = Union["Tensor", Scalar]
+Scalar = int | float | bool
 Shape = tuple[int, ...]
-Axis = Union[int, Sequence[int], None]
+Axis = int | Sequence[int] | None
 
 
 def as_dtype(dtype: Any) -> np.dtype:
@@ -83,7 +81,7 @@ class Tensor:
     Tensor. Python numbers become float32 unless `dtype` says otherwise.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __slots__ = ("__weakref__", "data", "grad", "grad_fn", "requires_grad")
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     data: np.ndarray
@@ -176,9 +174,7 @@ class Tensor:
                 f"got dtype {self.data.dtype}"
             )
         if not requires_grad and self.grad_fn is not None:
-            raise RuntimeError(
-                "requires_grad_(False) on a non-leaf tensor: use .detach() to cut the graph"
-            )
+            raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use .detach() to cut the graph")
         self.requires_grad = requires_grad
         return self
 
@@ -335,6 +331,10 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         return ops_shape.getitem(self, index)
+
+
+# What an op accepts where a Tensor goes: a Tensor or a Python number.
+TensorLike = Tensor | Scalar
 
 
 def _operand(t: Tensor, other: Any, op: str) -> Any:

@@ -1,0 +1,146 @@
+"""Shared machinery of the benchmark suite (benchmarks, not tests: run them with `hatch run bench`).
+
+- `TARGETS`: the speed targets, declared here and nowhere else.
+- `measure`: times a function with pytest-benchmark (median of fixed rounds) and
+  records the peak memory of one more call, measured with memray, in
+  `benchmark.extra_info` (so both land in pytest-benchmark's JSON).
+- Thread policy: PyTorch gets as many intra-op threads as NumPy's OpenBLAS has
+  (both use all cores by default; we pin PyTorch to OpenBLAS's count so that a
+  machine where the defaults differ still compares like with like). Both counts
+  are recorded in the machine info and in every benchmark's extra_info.
+- A 0.3 s pause before every benchmark: OpenBLAS threads spin for ~0.1 s after
+  a call and would steal a core from the next benchmark.
+- Files named `bench_*.py` are collected here, so `pytest packages` (the test
+  command) never sees them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import memray
+import numpy as np
+import pytest
+
+try:  # PyTorch is only a baseline: without it the torch benchmarks are skipped.
+    import torch
+except ImportError:
+    torch = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Target:
+    """tinytorch median / baseline median must be <= max_ratio."""
+
+    max_ratio: float
+    baseline: str  # "numpy" or "pytorch"
+    text: str  # the target as the issue states it
+
+
+# benchmark group -> target; the other groups are guide measurements without a target.
+TARGETS: dict[str, Target] = {
+    "matmul-1024-fp32": Target(1 / 0.95, "numpy", ">= 0.95x NumPy speed"),
+    "op-chain-1000-fwd-bwd": Target(2.0, "pytorch", "<= 2x PyTorch per op"),
+    "mlp-784-256-10-b64-fwd-bwd": Target(1.5, "pytorch", "<= 1.5x PyTorch"),
+}
+
+PAUSE_SECONDS = 0.3
+
+
+def openblas_threads() -> int | None:
+    """The thread count of the OpenBLAS NumPy is linked with, or None if not found."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    libs = {line.split()[-1] for line in maps.splitlines() if "openblas" in line and ".so" in line}
+    symbols = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads")
+    for lib in libs:
+        handle = ctypes.CDLL(lib)
+        for symbol in symbols:
+            if hasattr(handle, symbol):
+                return int(getattr(handle, symbol)())
+    return None
+
+
+NUMPY_THREADS = openblas_threads()
+if torch is not None and NUMPY_THREADS is not None:
+    torch.set_num_threads(NUMPY_THREADS)
+
+
+def thread_info() -> dict[str, Any]:
+    return {
+        "numpy_threads": NUMPY_THREADS,
+        "torch_threads": torch.get_num_threads() if torch is not None else None,
+    }
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    """Collect `bench_*.py` (the default pattern only picks up `test_*.py`)."""
+    if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
+        return pytest.Module.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict[str, Any]) -> None:
+    machine_info.update(thread_info())
+    machine_info["numpy_version"] = np.__version__
+    machine_info["torch_version"] = torch.__version__ if torch is not None else None
+
+
+@pytest.fixture(autouse=True)
+def pause() -> None:
+    """Let OpenBLAS's spinning threads go idle before the next benchmark starts."""
+    time.sleep(PAUSE_SECONDS)
+
+
+def peak_memory(fn: Callable[[], Any], path: Path) -> int:
+    """Peak bytes allocated during one call of `fn` (its result included), via memray.
+
+    Python's own allocator is traced too, so small Python objects (graph nodes,
+    Tensor wrappers) are counted exactly rather than as whole pymalloc arenas.
+    """
+    with memray.Tracker(path, trace_python_allocators=True):
+        result = fn()
+    del result
+    peak = memray.FileReader(path).metadata.peak_memory
+    path.unlink()
+    return peak
+
+
+Measure = Callable[..., Any]
+
+
+@pytest.fixture
+def measure(benchmark: Any, tmp_path: Path) -> Measure:
+    """`measure(fn, role=..., rounds=...)`: time `fn` and record its peak memory.
+
+    role: "tinytorch" (the code under test), "baseline" (NumPy / PyTorch / a
+    Python loop to compare with) or "guide" (a measurement quoted by a module
+    guide). Extra keyword arguments go into extra_info as they are.
+    """
+
+    def run(
+        fn: Callable[[], Any],
+        *,
+        role: str,
+        rounds: int,
+        iterations: int = 1,
+        warmup_rounds: int = 3,
+        **extra: Any,
+    ) -> Any:
+        result = benchmark.pedantic(fn, rounds=rounds, iterations=iterations, warmup_rounds=warmup_rounds)
+        info = benchmark.extra_info
+        info.update(role=role, **thread_info(), **extra)
+        target = TARGETS.get(benchmark.group or "")
+        if target is not None and role == "tinytorch":
+            info.update(target_max_ratio=target.max_ratio, target=target.text, baseline=target.baseline)
+        info["peak_memory_bytes"] = peak_memory(fn, tmp_path / "memray.bin")
+        return result
+
+    return run
