@@ -66,10 +66,14 @@ class Timing:
         return statistics.fmean(self.times)
 
     def __str__(self) -> str:
-        return f"median {format_seconds(self.median)} (min {format_seconds(self.min)}, {len(self.times)} runs)"
+        return (
+            f"median {format_seconds(self.median)} (min {format_seconds(self.min)}, {len(self.times)} runs)"
+        )
 
 
-def measure_time(fn: Callable[..., Any], *args: Any, warmup: int = 3, repeats: int = 20, **kwargs: Any) -> Timing:
+def measure_time(
+    fn: Callable[..., Any], *args: Any, warmup: int = 3, repeats: int = 20, **kwargs: Any
+) -> Timing:
     """Call fn(*args, **kwargs) `warmup` times untimed, then `repeats` times timed."""
     ### BEGIN SOLUTION 01
     if repeats < 1 or warmup < 0:
