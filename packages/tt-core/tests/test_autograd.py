@@ -12,6 +12,12 @@ from tinytorch.core.autograd import Context
 pytestmark = pytest.mark.module05
 
 
+def test_repr_shows_grad_fn():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert repr(x * 2) == "Tensor([2., 4.], grad_fn=<MulBackward>)"
+    assert repr((x * 2).sum()) == "Tensor(6., grad_fn=<SumBackward>)"
+
+
 def test_simple_chain_rule():
     x = Tensor([2.0, -3.0], requires_grad=True)
     y = (x * x * 3 + x).sum()  # dy/dx = 6x + 1
