@@ -268,11 +268,15 @@ def backward(root: Tensor, grad: np.ndarray | None = None, retain_graph: bool = 
 
 def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
     """leaf.grad += g, checking that the op returned a gradient of the leaf's shape."""
-    if g.shape != leaf.shape or g.dtype != leaf.dtype:
+    if g.shape != leaf.shape:
         raise RuntimeError(
-            f"backward: a gradient of shape {g.shape} and dtype {g.dtype} reached a leaf of "
-            f"shape {leaf.shape} and dtype {leaf.dtype}: some op's backward returned the "
-            "wrong shape (did it forget to unbroadcast?)"
+            f"backward: a gradient of shape {g.shape} reached a leaf of shape {leaf.shape}: "
+            "some op's backward returned the wrong shape (did it forget to unbroadcast?)"
+        )
+    if g.dtype != leaf.dtype:
+        raise RuntimeError(
+            f"backward: a {g.dtype} gradient reached a {leaf.dtype} leaf: some op's backward "
+            "changed the dtype (a NumPy float64 scalar in a float32 expression?)"
         )
     if leaf.grad is None:
         leaf.grad = Tensor._wrap(g if owned else g.copy())

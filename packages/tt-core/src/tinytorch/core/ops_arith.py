@@ -115,7 +115,8 @@ class Pow(Function):
         if need_a:  # d(a^b)/da = b * a^(b-1)
             ga = unbroadcast(grad * b * np.power(a, b - 1), np.shape(a))
         if need_b:  # d(a^b)/db = a^b * ln(a)
-            gb = unbroadcast(grad * out * np.log(a), np.shape(b))
+            # np.log of a Python-number base is a float64 scalar: keep grad's dtype
+            gb = unbroadcast(grad * out * np.log(a).astype(grad.dtype), np.shape(b))
         return ga, gb
         ### END SOLUTION
 
@@ -239,7 +240,7 @@ class Minimum(Function):
 def _split_by_winner(ctx: Context, grad: np.ndarray, a: Any, b: Any, a_wins: np.ndarray) -> Grads:
     """Gradient of max/min: all to the winner, half each on a tie."""
     ### BEGIN SOLUTION 05
-    share_a = a_wins.astype(grad.dtype)
+    share_a = np.array(a_wins, dtype=grad.dtype)  # an array even for 0-d inputs
     share_a[np.equal(a, b)] = 0.5
     need_a, need_b = ctx.needs_input_grad
     return (
