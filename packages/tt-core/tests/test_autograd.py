@@ -26,6 +26,22 @@ def test_simple_chain_rule():
     assert x.grad.dtype == tt.float32
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: 2.5**x,
+        lambda x: x**2.5,
+        lambda x: 3.0 / x,
+        lambda x: 1.0 - x * 2.0,
+        lambda x: tt.maximum(x, 1.0),
+    ],
+)
+def test_float32_gradients_stay_float32_with_python_scalars(fn):
+    x = Tensor([0.5, 1.5], requires_grad=True)
+    fn(x).sum().backward()
+    assert x.grad.dtype == tt.float32
+
+
 def test_value_reused_in_many_places_gets_every_contribution():
     x = Tensor([1.5], requires_grad=True)
     a = x * 2  # a used by four consumers below

@@ -44,6 +44,8 @@ CASES = [
     ("maximum", lambda a, b: tt.maximum(a, b), lambda: (leaf(3, 4), leaf(4, seed=1))),
     ("minimum", lambda a, b: tt.minimum(a, b), lambda: (leaf(3, 1), leaf(1, 4, seed=1))),
     ("maximum_scalar", lambda a: tt.maximum(a, 0.1), lambda: (leaf(6, away_from_zero=True),)),
+    ("maximum_0d", lambda a, b: tt.maximum(a, b), lambda: (leaf(), leaf(seed=1))),
+    ("minimum_0d_scalar", lambda a: tt.minimum(a, 0.1), lambda: (leaf(away_from_zero=True),)),
     ("where", lambda a, b: tt.where(a > b, a, b * 2), lambda: (leaf(3, 4), leaf(4, seed=1))),
     ("clip", lambda a: a.clip(-1.0, 1.0), lambda: (leaf(10, low=-3, high=3),)),
     ("matmul_2d", lambda a, b: a @ b, lambda: (leaf(3, 4), leaf(4, 2, seed=1))),
