@@ -170,12 +170,12 @@ class Function:
         if not (requires_grad and _grad_enabled):
             return Tensor._wrap(out)
         ### BEGIN SOLUTION 05
-        # Written straight into the node's __dict__: nothing here is an array.
-        needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-        ctx.__dict__["needs_input_grad"] = needs
-        ctx.__dict__["parents"] = tuple(
-            (x.grad_fn or x) if need else None for x, need in zip(inputs, needs, strict=True)
+        parents = tuple(
+            [(x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
         )
+        # Written straight into the node's __dict__: nothing here is an array.
+        ctx.__dict__["parents"] = parents
+        ctx.__dict__["needs_input_grad"] = tuple([p is not None for p in parents])
         result = Tensor._wrap(out, requires_grad=True)
         result.grad_fn = ctx
         return result

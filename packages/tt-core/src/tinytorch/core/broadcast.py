@@ -23,7 +23,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)  # axes broadcasting put in front
-    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    summed = grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
-    return summed.reshape(shape)
+    if lead:  # (np.asarray: a full reduction gives a NumPy scalar, we return arrays)
+        grad = np.asarray(grad.sum(axis=tuple(range(lead))))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
     ### END SOLUTION

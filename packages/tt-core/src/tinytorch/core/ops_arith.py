@@ -20,11 +20,16 @@ from tinytorch.core.tensor import Scalar, Tensor, TensorLike, _operand
 Grads = tuple[np.ndarray | None, ...]
 
 
+def shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of an array, () for a Python scalar."""
+    return x.shape if type(x) is np.ndarray else ()
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
         ### BEGIN SOLUTION 02
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (shape_of(a), shape_of(b))
         return np.add(a, b)
         ### END SOLUTION
 
@@ -41,7 +46,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
         ### BEGIN SOLUTION 02
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (shape_of(a), shape_of(b))
         return np.subtract(a, b)
         ### END SOLUTION
 
@@ -68,8 +73,8 @@ class Mul(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (
-            unbroadcast(grad * b, np.shape(a)) if need_a else None,
-            unbroadcast(grad * a, np.shape(b)) if need_b else None,
+            unbroadcast(grad * b, shape_of(a)) if need_a else None,
+            unbroadcast(grad * a, shape_of(b)) if need_b else None,
         )
         ### END SOLUTION
 
@@ -91,8 +96,8 @@ class Div(Function):
         ga = grad / b
         # d(a/b)/db = -a/b^2 = -out/b
         return (
-            unbroadcast(ga, np.shape(a)) if need_a else None,
-            unbroadcast(-ga * out, np.shape(b)) if need_b else None,
+            unbroadcast(ga, shape_of(a)) if need_a else None,
+            unbroadcast(-ga * out, shape_of(b)) if need_b else None,
         )
         ### END SOLUTION
 
@@ -113,10 +118,10 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:  # d(a^b)/da = b * a^(b-1)
-            ga = unbroadcast(grad * b * np.power(a, b - 1), np.shape(a))
+            ga = unbroadcast(grad * b * np.power(a, b - 1), shape_of(a))
         if need_b:  # d(a^b)/db = a^b * ln(a)
             # np.log of a Python-number base is a float64 scalar: keep grad's dtype
-            gb = unbroadcast(grad * out * np.log(a).astype(grad.dtype), np.shape(b))
+            gb = unbroadcast(grad * out * np.log(a).astype(grad.dtype), shape_of(b))
         return ga, gb
         ### END SOLUTION
 
@@ -244,8 +249,8 @@ def _split_by_winner(ctx: Context, grad: np.ndarray, a: Any, b: Any, a_wins: np.
     share_a[np.equal(a, b)] = 0.5
     need_a, need_b = ctx.needs_input_grad
     return (
-        unbroadcast(grad * share_a, np.shape(a)) if need_a else None,
-        unbroadcast(grad * (1 - share_a), np.shape(b)) if need_b else None,
+        unbroadcast(grad * share_a, shape_of(a)) if need_a else None,
+        unbroadcast(grad * (1 - share_a), shape_of(b)) if need_b else None,
     )
     ### END SOLUTION
 
@@ -256,7 +261,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any, cond: np.ndarray) -> np.ndarray:
         ### BEGIN SOLUTION 02
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (shape_of(a), shape_of(b))
         ctx.save_for_backward(cond)
         return np.where(cond, a, b)
         ### END SOLUTION
@@ -339,9 +344,15 @@ class Matmul(Function):
             g2 = np.expand_dims(g2, -1)
         ga = gb = None
         if need_a:  # dL/dA = dL/dC @ B^T, summed over broadcast batch axes
-            ga = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+            ga = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape)
         if need_b:  # dL/dB = A^T @ dL/dC
-            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape)
+        # Undo the 1-D promotion (only then: a reshape makes a view, and leaves
+        # keep fresh arrays without copying them)
+        if a.ndim == 1 and ga is not None:
+            ga = ga.reshape(a.shape)
+        if b.ndim == 1 and gb is not None:
+            gb = gb.reshape(b.shape)
         return ga, gb
         ### END SOLUTION
 

@@ -340,6 +340,13 @@ TensorLike = Tensor | Scalar
 def _operand(t: Tensor, other: Any, op: str) -> Any:
     """Check the other side of a binary op: a Tensor, or a Python number that
     can be used at `t`'s dtype without silently changing it."""
+    kind = type(other)
+    if kind is int or kind is Tensor:  # the common cases first: this runs on every scalar op
+        return other
+    if kind is float:
+        if t.data.dtype.kind != "f":
+            raise TypeError(f"{op}: a float scalar with a {t.dtype} tensor; convert the tensor first")
+        return other
     if isinstance(other, Tensor):
         return other
     if isinstance(other, np.generic):  # NumPy scalars are not "weak": use the Python value
