@@ -42,7 +42,8 @@ def import_torch() -> Any:
 @pytest.fixture(scope="module")
 def square_matrices() -> tuple[np.ndarray, np.ndarray]:
     r = rng()
-    return r.standard_normal((1024, 1024), dtype=np.float32), r.standard_normal((1024, 1024), dtype=np.float32)
+    shape = (1024, 1024)
+    return r.standard_normal(shape, dtype=np.float32), r.standard_normal(shape, dtype=np.float32)
 
 
 MATMUL_ROUNDS = 60  # ~11 ms each; many rounds because the target (0.95x) is tight
@@ -194,7 +195,7 @@ def test_guide_add_numpy(measure: Measure) -> None:
 def test_guide_add_python_loop(measure: Measure) -> None:
     """The reference: a Python loop over the elements (on lists, pure Python's best case)."""
     a, b = tc.randn(ADD_N).tolist(), tc.randn(ADD_N).tolist()
-    measure(lambda: [x + y for x, y in zip(a, b)], role="baseline", rounds=20)
+    measure(lambda: [x + y for x, y in zip(a, b, strict=True)], role="baseline", rounds=20)
 
 
 # ---------------------------------------------- guide: O(N) memory of an elementwise op

@@ -10,6 +10,9 @@
   are recorded in the machine info and in every benchmark's extra_info.
 - A 0.3 s pause before every benchmark: OpenBLAS threads spin for ~0.1 s after
   a call and would steal a core from the next benchmark.
+- Contention check: the share of the machine's CPU that *other* processes used
+  while a benchmark ran (its pause included) is stored as `others_cpu_share`;
+  the summary warns when it is high, since the numbers are then unreliable.
 - Files named `bench_*.py` are collected here, so `pytest packages` (the test
   command) never sees them.
 """
@@ -17,6 +20,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,10 +97,42 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["torch_version"] = torch.__version__ if torch is not None else None
 
 
+@dataclass(frozen=True)
+class CpuSnapshot:
+    machine: float | None  # CPU seconds used by all processes since boot (None: unknown)
+    own: float  # CPU seconds used by this process, all threads
+    wall: float
+
+
+def cpu_snapshot() -> CpuSnapshot:
+    """Read the machine's busy CPU time from /proc/stat (Linux; None elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
+        machine = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        machine = None
+    return CpuSnapshot(machine, time.process_time(), time.perf_counter())
+
+
+def others_cpu_share(start: CpuSnapshot) -> float | None:
+    """Fraction of all cores that other processes kept busy since `start` (0 on an idle machine)."""
+    end = cpu_snapshot()
+    if start.machine is None or end.machine is None:
+        return None
+    others = (end.machine - start.machine) - (end.own - start.own)
+    return max(0.0, others / ((end.wall - start.wall) * (os.cpu_count() or 1)))
+
+
 @pytest.fixture(autouse=True)
-def pause() -> None:
-    """Let OpenBLAS's spinning threads go idle before the next benchmark starts."""
+def pause() -> CpuSnapshot:
+    """Let OpenBLAS's spinning threads go idle before the next benchmark starts.
+
+    Returns the CPU snapshot taken before the pause, so that the contention
+    check covers at least 0.3 s (/proc/stat counts in 10 ms ticks)."""
+    start = cpu_snapshot()
     time.sleep(PAUSE_SECONDS)
+    return start
 
 
 def peak_memory(fn: Callable[[], Any], path: Path) -> int:
@@ -117,7 +153,7 @@ Measure = Callable[..., Any]
 
 
 @pytest.fixture
-def measure(benchmark: Any, tmp_path: Path) -> Measure:
+def measure(benchmark: Any, tmp_path: Path, pause: CpuSnapshot) -> Measure:
     """`measure(fn, role=..., rounds=...)`: time `fn` and record its peak memory.
 
     role: "tinytorch" (the code under test), "baseline" (NumPy / PyTorch / a
@@ -136,7 +172,7 @@ def measure(benchmark: Any, tmp_path: Path) -> Measure:
     ) -> Any:
         result = benchmark.pedantic(fn, rounds=rounds, iterations=iterations, warmup_rounds=warmup_rounds)
         info = benchmark.extra_info
-        info.update(role=role, **thread_info(), **extra)
+        info.update(role=role, **thread_info(), others_cpu_share=others_cpu_share(pause), **extra)
         target = TARGETS.get(benchmark.group or "")
         if target is not None and role == "tinytorch":
             info.update(target_max_ratio=target.max_ratio, target=target.text, baseline=target.baseline)

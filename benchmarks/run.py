@@ -20,7 +20,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from summary import summarize
 
 BENCHMARKS = Path(__file__).resolve().parent
@@ -34,8 +33,10 @@ def run_label(text: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--name", type=run_label, help="save this run in .benchmarks under LABEL")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument(
+        "--name", type=run_label, metavar="LABEL", help="save this run in .benchmarks under LABEL"
+    )
     args, pytest_args = parser.parse_known_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         json_path = Path(tmp) / "run.json"

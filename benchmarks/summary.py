@@ -19,8 +19,18 @@ from typing import Any
 
 Bench = dict[str, Any]
 
-# extra_info keys shown as columns, not repeated as notes.
-SHOWN = {"role", "peak_memory_bytes", "numpy_threads", "torch_threads", "target", "target_max_ratio", "baseline"}
+# extra_info keys shown as columns (or in the title), not repeated as notes.
+SHOWN = {
+    "role",
+    "peak_memory_bytes",
+    "numpy_threads",
+    "torch_threads",
+    "target",
+    "target_max_ratio",
+    "baseline",
+    "others_cpu_share",
+}
+BUSY = 0.05  # warn when other processes used more than 5% of the machine during a benchmark
 
 
 def fmt_seconds(s: float) -> str:
@@ -43,7 +53,7 @@ def fmt_bytes(n: float | None) -> str:
 
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -77,6 +87,19 @@ def notes(b: Bench) -> str:
     return ", ".join(parts)
 
 
+TARGET_HEADER = [
+    "group",
+    "tinytorch",
+    "peak mem",
+    "baseline",
+    "baseline time",
+    "baseline peak",
+    "ratio",
+    "target",
+    "status",
+]
+
+
 def target_rows(groups: dict[str, list[Bench]]) -> list[list[str]]:
     rows = []
     for name, benches in groups.items():
@@ -92,6 +115,8 @@ def target_rows(groups: dict[str, list[Bench]]) -> list[list[str]]:
         else:
             ratio = median(tt) / median(base)
             status = "met" if ratio <= info["target_max_ratio"] else "MISSED"
+            if is_busy(tt) or is_busy(base):
+                status += " (busy machine)"
             row += [time_text(base), fmt_bytes(base["extra_info"].get("peak_memory_bytes"))]
             row += [f"{ratio:.2f}", f"{info['target']} (ratio <= {info['target_max_ratio']:.3g})", status]
         rows.append(row)
@@ -106,10 +131,9 @@ def guide_rows(groups: dict[str, list[Bench]]) -> list[list[str]]:
         base = next((b for b in benches if b["extra_info"].get("role") == "baseline"), None)
         for b in benches:
             speedup = "-" if base is None or b is base else f"{median(base) / median(b):.1f}x"
-            rows.append(
-                [name, short_name(b), fmt_seconds(median(b)), fmt_bytes(b["extra_info"].get("peak_memory_bytes")),
-                 "baseline" if b is base else speedup, notes(b)]
-            )  # fmt: skip
+            peak = fmt_bytes(b["extra_info"].get("peak_memory_bytes"))
+            versus = "baseline" if b is base else speedup
+            rows.append([name, short_name(b), fmt_seconds(median(b)), peak, versus, notes(b)])
     return rows
 
 
@@ -124,15 +148,26 @@ def summarize(run: dict[str, Any]) -> str:
         f"Benchmark summary ({run.get('datetime', '?')}; {threads}; medians, peak memory by memray)",
         "",
         "Targets: ratio = tinytorch median / baseline median",
-        table(
-            ["group", "tinytorch", "peak mem", "baseline", "baseline time", "peak mem", "ratio", "target", "status"],
-            target_rows(groups),
-        ),
+        table(TARGET_HEADER, target_rows(groups)),
         "",
         "Guide measurements: speed-up = baseline median / median",
         table(["group", "benchmark", "median", "peak mem", "speed-up", "notes"], guide_rows(groups)),
+        *busy_warning(run["benchmarks"]),
     ]
     return "\n".join(parts)
+
+
+def is_busy(b: Bench) -> bool:
+    return (b["extra_info"].get("others_cpu_share") or 0.0) > BUSY
+
+
+def busy_warning(benches: list[Bench]) -> list[str]:
+    """Lines naming the benchmarks that ran while other processes were busy."""
+    busy = [b for b in benches if is_busy(b)]
+    if not busy:
+        return []
+    listed = ", ".join(f"{b['name']} ({b['extra_info']['others_cpu_share']:.0%})" for b in busy)
+    return ["", f"WARNING: other processes used the CPU during {listed}; rerun on an idle machine."]
 
 
 def main(argv: list[str]) -> int:
