@@ -1,0 +1,197 @@
+"""Module and Parameter: how layers hold their weights and find each other.
+
+A `Module` registers every `Parameter`, sub-`Module` and buffer assigned to it
+as an attribute, in assignment order, so that `parameters()`, `train()`,
+`state_dict()` and `repr` can walk the whole tree. Key names follow PyTorch
+(`"0.weight"`, `"encoder.fc1.bias"`), so a `torch.nn` model of the same
+structure exchanges weights with a tinytorch one through `state_dict()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from tinytorch.core import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor a Module trains: `requires_grad=True` unless said otherwise.
+
+    `Parameter(data)` shares memory with `data` (an array or Tensor) when its
+    dtype is already a float dtype; Python numbers become float32.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Module:
+    """Base class of every layer and model: subclasses define `forward`."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, value: Tensor | None) -> None:
+        """State that is saved in `state_dict` but not trained (e.g. running statistics)."""
+        object.__setattr__(self, name, value)
+        self._buffers[name] = value
+
+    def add_module(self, name: str, module: Module) -> None:
+        setattr(self, name, module)
+
+    # ------------------------------------------------------------------- call
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # --------------------------------------------------------------- traversal
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, depth first, each once."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once (a shared one under its first name), in registration order."""
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, param in module._parameters.items():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield (f"{module_name}.{name}" if module_name else name), param
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, param in self.named_parameters():
+            yield param
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        for module_name, module in self.named_modules(prefix):
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), buf
+
+    # ------------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (Dropout active) for this module and every descendant."""
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.parameters():
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad.data[...] = 0
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    # ------------------------------------------------------------ state dicts
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Parameter and buffer arrays by PyTorch-style key (copies, safe to keep)."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update({name: b.data.copy() for name, b in self.named_buffers()})
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+        """Copy arrays (NumPy, Tensors, or anything with `.numpy()` such as torch
+        tensors) into this module's parameters and buffers, in place.
+
+        Every key must match and every shape must equal the target's; with
+        `strict=False`, missing and unexpected keys are allowed (shapes are
+        still checked). Nothing is changed if any check fails.
+        """
+        targets = dict(self.named_parameters())
+        targets.update(self.named_buffers())
+        missing = sorted(set(targets) - set(state))
+        unexpected = sorted(set(state) - set(targets))
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"load_state_dict into {type(self).__name__}: missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
+        arrays = {}
+        for name in set(targets) & set(state):
+            value = state[name]
+            array = value.data if isinstance(value, Tensor) else np.asarray(
+                value.detach().numpy() if hasattr(value, "detach") else value
+            )
+            target = targets[name]
+            if array.shape != target.shape:
+                raise ValueError(
+                    f"load_state_dict into {type(self).__name__}: '{name}' has shape "
+                    f"{array.shape} in the state dict but {target.shape} in the model"
+                )
+            arrays[name] = array
+        for name, array in arrays.items():
+            targets[name].data[...] = array
+
+    # ------------------------------------------------------------------- repr
+    def extra_repr(self) -> str:
+        """The one-line description inside `Name(...)`; layers override it."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        if not lines:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        head = f"{type(self).__name__}(" + (self.extra_repr() + "\n" if self.extra_repr() else "\n")
+        return head + "".join(f"  {line}\n" for line in lines) + ")"
