@@ -17,6 +17,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from tinytorch.core.profiling import format_bytes, format_seconds
+
 Bench = dict[str, Any]
 
 # extra_info keys shown as columns (or in the title), not repeated as notes.
@@ -33,22 +35,8 @@ SHOWN = {
 BUSY = 0.05  # warn when other processes used more than 5% of the machine during a benchmark
 
 
-def fmt_seconds(s: float) -> str:
-    if s >= 1:
-        return f"{s:.2f} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.2f} ms"
-    return f"{s * 1e6:.1f} µs"
-
-
 def fmt_bytes(n: float | None) -> str:
-    if n is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB"):
-        if abs(n) < 1024:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.2f} GiB"
+    return "-" if n is None else format_bytes(n)
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -64,9 +52,9 @@ def median(b: Bench) -> float:
 
 def time_text(b: Bench) -> str:
     """The median, plus the time per op when the benchmark runs many ops per call."""
-    text = fmt_seconds(median(b))
+    text = format_seconds(median(b))
     ops = b["extra_info"].get("ops_per_call")
-    return f"{text} ({fmt_seconds(median(b) / ops)}/op)" if ops else text
+    return f"{text} ({format_seconds(median(b) / ops)}/op)" if ops else text
 
 
 def short_name(b: Bench) -> str:
@@ -133,7 +121,7 @@ def guide_rows(groups: dict[str, list[Bench]]) -> list[list[str]]:
             speedup = "-" if base is None or b is base else f"{median(base) / median(b):.1f}x"
             peak = fmt_bytes(b["extra_info"].get("peak_memory_bytes"))
             versus = "baseline" if b is base else speedup
-            rows.append([name, short_name(b), fmt_seconds(median(b)), peak, versus, notes(b)])
+            rows.append([name, short_name(b), format_seconds(median(b)), peak, versus, notes(b)])
     return rows
 
 

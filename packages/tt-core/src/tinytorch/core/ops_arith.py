@@ -209,50 +209,35 @@ class Abs(Function):
 class Maximum(Function):
     """Elementwise max; where a == b the gradient is split half and half (as PyTorch)."""
 
-    @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+    pick: Callable[..., np.ndarray] = staticmethod(np.maximum)
+    a_wins: Callable[..., np.ndarray] = staticmethod(np.greater)
+
+    @classmethod
+    def forward(cls, ctx: Context, a: Any, b: Any) -> np.ndarray:
         ### BEGIN SOLUTION 02
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        return cls.pick(a, b)
         ### END SOLUTION
 
-    @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> Grads:
+    @classmethod
+    def backward(cls, ctx: Context, grad: np.ndarray) -> Grads:
         ### BEGIN SOLUTION 05
         a, b = ctx.saved_tensors
-        return _split_by_winner(ctx, grad, a, b, np.greater(a, b))
+        share_a = np.array(cls.a_wins(a, b), dtype=grad.dtype)  # an array even for 0-d inputs
+        share_a[np.equal(a, b)] = 0.5  # a tie: half each
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            unbroadcast(grad * share_a, shape_of(a)) if need_a else None,
+            unbroadcast(grad * (1 - share_a), shape_of(b)) if need_b else None,
+        )
         ### END SOLUTION
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """Elementwise min; where a == b the gradient is split half and half (as PyTorch)."""
 
-    @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
-        ### BEGIN SOLUTION 02
-        ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
-        ### END SOLUTION
-
-    @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> Grads:
-        ### BEGIN SOLUTION 05
-        a, b = ctx.saved_tensors
-        return _split_by_winner(ctx, grad, a, b, np.less(a, b))
-        ### END SOLUTION
-
-
-def _split_by_winner(ctx: Context, grad: np.ndarray, a: Any, b: Any, a_wins: np.ndarray) -> Grads:
-    """Gradient of max/min: all to the winner, half each on a tie."""
-    ### BEGIN SOLUTION 05
-    share_a = np.array(a_wins, dtype=grad.dtype)  # an array even for 0-d inputs
-    share_a[np.equal(a, b)] = 0.5
-    need_a, need_b = ctx.needs_input_grad
-    return (
-        unbroadcast(grad * share_a, shape_of(a)) if need_a else None,
-        unbroadcast(grad * (1 - share_a), shape_of(b)) if need_b else None,
-    )
-    ### END SOLUTION
+    pick = staticmethod(np.minimum)
+    a_wins = staticmethod(np.less)
 
 
 class Where(Function):
