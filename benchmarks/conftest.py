@@ -51,6 +51,8 @@ TARGETS: dict[str, Target] = {
     "matmul-1024-fp32": Target(1 / 0.95, "numpy", ">= 0.95x NumPy speed"),
     "op-chain-1000-fwd-bwd": Target(2.0, "pytorch", "<= 2x PyTorch per op"),
     "mlp-784-256-10-b64-fwd-bwd": Target(1.5, "pytorch", "<= 1.5x PyTorch"),
+    "linear-784-256-b64-fwd-bwd": Target(1.5, "pytorch", "<= 1.5x PyTorch"),
+    "adam-step-1M": Target(1.5, "pytorch", "<= 1.5x PyTorch"),
 }
 
 PAUSE_SECONDS = 0.3

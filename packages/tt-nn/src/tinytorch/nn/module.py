@@ -37,6 +37,10 @@ class Module:
     """Base class of every layer and model: subclasses define `forward`."""
 
     training: bool
+    # Registries, in assignment order (set in __init__, bypassing __setattr__).
+    _parameters: dict[str, Parameter]
+    _modules: dict[str, Module]
+    _buffers: dict[str, Tensor | None]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -159,7 +163,7 @@ class Module:
         `strict=False`, missing and unexpected keys are allowed (shapes are
         still checked). Nothing is changed if any check fails.
         """
-        targets = dict(self.named_parameters())
+        targets: dict[str, Tensor] = dict(self.named_parameters())
         targets.update(self.named_buffers())
         missing = sorted(set(targets) - set(state))
         unexpected = sorted(set(state) - set(targets))
@@ -171,8 +175,10 @@ class Module:
         arrays = {}
         for name in set(targets) & set(state):
             value = state[name]
-            array = value.data if isinstance(value, Tensor) else np.asarray(
-                value.detach().numpy() if hasattr(value, "detach") else value
+            array = (
+                value.data
+                if isinstance(value, Tensor)
+                else np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
             )
             target = targets[name]
             if array.shape != target.shape:
@@ -190,8 +196,13 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
-        if not lines:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        head = f"{type(self).__name__}(" + (self.extra_repr() + "\n" if self.extra_repr() else "\n")
-        return head + "".join(f"  {line}\n" for line in lines) + ")"
+        """PyTorch's layout: `Name(extra)` for a leaf, else one indented line per
+        extra_repr line and per child, `(name): child`, children indented in turn."""
+        extra = self.extra_repr()
+        children = [
+            f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()
+        ]
+        if not children and "\n" not in extra:
+            return f"{type(self).__name__}({extra})"
+        lines = (extra.split("\n") if extra else []) + children
+        return f"{type(self).__name__}(\n" + "".join(f"  {line}\n" for line in lines) + ")"
