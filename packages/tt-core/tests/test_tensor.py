@@ -23,6 +23,9 @@ pytestmark = pytest.mark.module02
         (np.arange(6, dtype=np.float64).reshape(2, 3), tt.float64, (2, 3)),
         (np.arange(4, dtype=np.int32), tt.int64, (4,)),
         (np.zeros((2, 2), dtype=np.uint8), tt.int64, (2, 2)),
+        (np.int64(5), tt.int64, ()),
+        (np.float64(1.5), tt.float64, ()),
+        (np.arange(3, dtype=np.float32)[1], tt.float32, ()),
     ],
 )
 def test_construction_and_default_dtypes(data, dtype, shape):

@@ -46,6 +46,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     ### BEGIN SOLUTION 02
     if isinstance(data, Tensor):
         data = data.data
+    if isinstance(data, np.generic):  # NumPy scalars keep their dtype, as 0-d arrays do
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         array = data
     else:

@@ -1,5 +1,64 @@
-"""tinytorch.train: optimizers, schedules, data loading, the Trainer, checkpoints."""
+"""tinytorch.train: optimizers, schedules, data loading, the Trainer, checkpoints.
+
+Import paths mirror PyTorch's where PyTorch has one:
+
+- `tinytorch.train.optim`: `SGD`, `Adam`, `AdamW`, `Optimizer`, `clip_grad_norm_`
+  (`torch.optim`, `torch.nn.utils.clip_grad_norm_`)
+- `tinytorch.train.optim.lr_scheduler`: `StepLR`, `ExponentialLR`,
+  `CosineAnnealingLR`, `CosineWarmup`, `ReduceLROnPlateau` (`torch.optim.lr_scheduler`)
+- `tinytorch.train.data`: `Dataset`, `TensorDataset`, `Subset`, `DataLoader`,
+  `random_split`, `default_collate` (`torch.utils.data`)
+- `tinytorch.train.Trainer`, `EarlyStopping`, `Callback`, `save_checkpoint`,
+  `load_checkpoint`, `accuracy` (no PyTorch counterpart: Keras / Lightning style)
+
+Everything is also importable from `tinytorch.train` itself.
+"""
+
+from tinytorch.train import data, optim
+from tinytorch.train.callbacks import Callback, EarlyStopping
+from tinytorch.train.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from tinytorch.train.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from tinytorch.train.metrics import accuracy
+from tinytorch.train.optim import SGD, Adam, AdamW, Optimizer, clip_grad_norm_, lr_scheduler
+from tinytorch.train.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    CosineWarmup,
+    ExponentialLR,
+    LRScheduler,
+    ReduceLROnPlateau,
+    StepLR,
+)
+from tinytorch.train.trainer import Trainer
 
 __version__ = "0.1.0"
 
-__all__: list[str] = []
+__all__ = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Callback",
+    "Checkpoint",
+    "CheckpointError",
+    "CosineAnnealingLR",
+    "CosineWarmup",
+    "DataLoader",
+    "Dataset",
+    "EarlyStopping",
+    "ExponentialLR",
+    "LRScheduler",
+    "Optimizer",
+    "ReduceLROnPlateau",
+    "StepLR",
+    "Subset",
+    "TensorDataset",
+    "Trainer",
+    "accuracy",
+    "clip_grad_norm_",
+    "data",
+    "default_collate",
+    "load_checkpoint",
+    "lr_scheduler",
+    "optim",
+    "random_split",
+    "save_checkpoint",
+]

@@ -1,0 +1,338 @@
+"""The Trainer: the training loop every model in the course runs (modules 08 and 12).
+
+    trainer = Trainer(model, optimizer, loss_fn)
+    history = trainer.fit(train_loader, epochs=10, val=val_loader)
+    trainer.evaluate(test_loader)  # {"loss": ..., "accuracy": ...}
+
+Each epoch: the model in training mode, for every batch `(inputs, targets)`:
+forward, loss, backward, and every `grad_accum_steps` batches one optimizer
+step (then `zero_grad`); then validation in eval mode under `no_grad`. The
+epoch's numbers go into `trainer.history`, a list with one dict per epoch:
+`epoch` (1-based), `loss`, each metric (default `accuracy`), `val_loss` and
+`val_<metric>` when `val` is given, `lr` (group 0's, at the epoch's start) and
+`time` (seconds).
+
+Module 12 adds the techniques: an LR schedule stepped per epoch or per batch,
+gradient clipping, early stopping, checkpoints after every epoch
+(`checkpoint_dir/last.safetensors`) and `fit(..., resume=path)`, which
+continues an interrupted run exactly where it stopped (model, optimizer,
+scheduler, history, early stopping, global RNG and shuffling generator).
+
+Data: `train` and `val` are re-iterable collections of `(inputs, targets)`
+batches: a `DataLoader`, or simply a list of `(Tensor, Tensor)` pairs. Wrap a
+Dataset in a DataLoader to choose the batch size. The loss function must
+average over the batch (reduction "mean", every tinytorch loss's default):
+epoch values are averages weighted by batch size.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm  # type: ignore[import-untyped]
+
+from tinytorch.core import Tensor, no_grad
+from tinytorch.nn import Module
+from tinytorch.train.callbacks import EarlyStopping, Logs
+from tinytorch.train.checkpoint import PathLike, load_checkpoint, save_checkpoint
+from tinytorch.train.data import DataLoader, Dataset
+from tinytorch.train.metrics import accuracy
+from tinytorch.train.optim.clip import clip_grad_norm_
+from tinytorch.train.optim.lr_scheduler import ReduceLROnPlateau, Scheduler
+from tinytorch.train.optim.optimizer import Optimizer
+
+Metric = Callable[[Tensor, Tensor], float]
+LossFn = Callable[[Any, Any], Tensor]
+CHECKPOINT_NAME = "last.safetensors"
+HOOKS = ("on_train_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+class Trainer:
+    """Train `model` with `optimizer` on `loss_fn(outputs, targets)`.
+
+    Args:
+        scheduler: an LR schedule, stepped after every epoch (or every optimizer
+            step with `scheduler_interval="batch"`); a ReduceLROnPlateau gets the
+            epoch's `val_loss` (`loss` without validation data).
+        metrics: `{name: fn(outputs, targets) -> float}` averaged over samples;
+            default `{"accuracy": accuracy}` with `binary_threshold`. Pass `{}`
+            for regression.
+        binary_threshold: the accuracy threshold for single-output models,
+            outputs (N, 1): 0.0 for logits (BCEWithLogitsLoss), 0.5 for probabilities.
+        grad_accum_steps: batches whose gradients are summed (each loss divided
+            by this number) before one optimizer step.
+        clip_grad_norm: if set, gradients are clipped to this total 2-norm before each step.
+        callbacks: objects with `on_epoch_end(trainer, epoch, logs)` etc. (see
+            `tinytorch.train.callbacks`) or plain functions used as `on_epoch_end`.
+        checkpoint_dir: write `last.safetensors` there after every epoch.
+        early_stopping: an `EarlyStopping`, or None.
+        progress: show a tqdm progress bar (only when stdout is a terminal).
+    """
+
+    def __init__(
+        self,
+        model: Module,
+        optimizer: Optimizer,
+        loss_fn: LossFn,
+        scheduler: Scheduler | None = None,
+        metrics: Mapping[str, Metric] | None = None,
+        grad_accum_steps: int = 1,
+        callbacks: Sequence[Any] = (),
+        checkpoint_dir: PathLike | None = None,
+        early_stopping: EarlyStopping | None = None,
+        progress: bool = True,
+        scheduler_interval: str = "epoch",
+        binary_threshold: float = 0.0,
+        clip_grad_norm: float | None = None,
+    ) -> None:
+        if not isinstance(grad_accum_steps, int) or grad_accum_steps < 1:
+            raise ValueError(f"Trainer: invalid grad_accum_steps={grad_accum_steps!r} (expected an int >= 1)")
+        if scheduler_interval not in ("epoch", "batch"):
+            raise ValueError(
+                f"Trainer: invalid scheduler_interval={scheduler_interval!r} ('epoch' or 'batch')"
+            )
+        if isinstance(scheduler, ReduceLROnPlateau) and scheduler_interval != "epoch":
+            raise ValueError("Trainer: ReduceLROnPlateau steps once per epoch (scheduler_interval='epoch')")
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn
+        self.scheduler = scheduler
+        self.metrics: dict[str, Metric] = (
+            {"accuracy": partial(accuracy, threshold=binary_threshold)} if metrics is None else dict(metrics)
+        )
+        self.grad_accum_steps = grad_accum_steps
+        self.callbacks = list(callbacks)
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self.early_stopping = early_stopping
+        self.progress = progress
+        self.scheduler_interval = scheduler_interval
+        self.clip_grad_norm = clip_grad_norm
+        self.history: list[Logs] = []
+        self.epoch = 0  # epochs completed (continues after resume)
+        self.stop_training = False
+        self._train_data: Iterable[Any] | None = None
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        train: Iterable[Any],
+        epochs: int,
+        val: Iterable[Any] | None = None,
+        resume: PathLike | None = None,
+    ) -> list[Logs]:
+        """Train until `epochs` epochs are complete in total; returns `self.history`.
+
+        With `resume=path` the run continues from that checkpoint: `epochs`
+        counts from the run's start, so `fit(train, 4, resume=...)` after a
+        checkpoint of epoch 2 trains epochs 3 and 4.
+        """
+        _check_data(train, "train")
+        if val is not None:
+            _check_data(val, "val")
+        if not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"Trainer.fit: invalid epochs={epochs!r} (expected an int >= 0)")
+        self._train_data = train
+        if resume is not None:
+            self.load_checkpoint(resume)
+        self._callback("on_train_begin", self)
+        ### BEGIN SOLUTION 08
+        self.stop_training = False
+        for epoch in range(self.epoch, epochs):
+            start = time.perf_counter()
+            lr = self.optimizer.param_groups[0]["lr"]
+            logs: Logs = {"epoch": epoch + 1, **self._train_epoch(train, epoch, epochs)}
+            if val is not None:
+                logs.update({f"val_{name}": value for name, value in self.evaluate(val).items()})
+            logs["lr"] = lr
+            logs["time"] = time.perf_counter() - start
+            self.history.append(logs)
+            self.epoch = epoch + 1
+            if self.scheduler is not None and self.scheduler_interval == "epoch":
+                self._step_scheduler(logs)
+            if self.early_stopping is not None and self.early_stopping.update(epoch + 1, logs, self.model):
+                self.stop_training = True
+            self._callback("on_epoch_end", self, epoch, logs)
+            if self.checkpoint_dir is not None:
+                self.save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME)
+            if self.stop_training:
+                break
+        if self.early_stopping is not None:
+            self.early_stopping.restore(self.model)
+        ### END SOLUTION
+        self._callback("on_train_end", self)
+        return self.history
+
+    def _train_epoch(self, train: Iterable[Any], epoch: int, epochs: int) -> Logs:
+        """One pass over `train`: the sample-weighted mean loss and metrics."""
+        ### BEGIN SOLUTION 08
+        self.model.train()
+        self.optimizer.zero_grad()
+        totals = dict.fromkeys(["loss", *self.metrics], 0.0)
+        seen = 0
+        pending = 0  # backward passes since the last optimizer step
+        bar = tqdm(
+            train,
+            total=len(train) if isinstance(train, Sized) else None,
+            desc=f"epoch {epoch + 1}/{epochs}",
+            unit="batch",
+            file=sys.stdout,
+            disable=not (self.progress and sys.stdout.isatty()),
+        )
+        for index, batch in enumerate(bar):
+            inputs, targets = _unpack(batch)
+            outputs = self.model(inputs)
+            loss = self.loss_fn(outputs, targets)
+            (loss / self.grad_accum_steps if self.grad_accum_steps > 1 else loss).backward()
+            pending += 1
+            if pending == self.grad_accum_steps:
+                self._optimizer_step()
+                pending = 0
+            batch_logs = self._batch_logs(loss, outputs, targets)
+            n = _batch_size(targets, outputs)
+            for name, value in batch_logs.items():
+                totals[name] += value * n
+            seen += n
+            bar.set_postfix(loss=f"{totals['loss'] / seen:.4f}")
+            self._callback("on_batch_end", self, index, batch_logs)
+        if pending:  # a last, incomplete accumulation group
+            self._optimizer_step()
+        bar.close()
+        if seen == 0:
+            raise ValueError("Trainer.fit: the training data yielded no batches")
+        return {name: total / seen for name, total in totals.items()}
+        ### END SOLUTION
+
+    def _optimizer_step(self) -> None:
+        if self.clip_grad_norm is not None:
+            clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        if self.scheduler is not None and self.scheduler_interval == "batch":
+            self._step_scheduler(None)
+
+    def _batch_logs(self, loss: Tensor, outputs: Tensor, targets: Any) -> Logs:
+        logs = {"loss": float(loss.item())}
+        logs.update({name: float(metric(outputs, targets)) for name, metric in self.metrics.items()})
+        return logs
+
+    # ------------------------------------------------------------- evaluate
+    def evaluate(self, data: Iterable[Any]) -> Logs:
+        """Mean loss and metrics over `data`, in eval mode under `no_grad`
+        (the model's mode is restored afterwards)."""
+        _check_data(data, "evaluate")
+        ### BEGIN SOLUTION 08
+        was_training = self.model.training
+        self.model.eval()
+        totals = dict.fromkeys(["loss", *self.metrics], 0.0)
+        seen = 0
+        try:
+            with no_grad():
+                for batch in data:
+                    inputs, targets = _unpack(batch)
+                    outputs = self.model(inputs)
+                    batch_logs = self._batch_logs(self.loss_fn(outputs, targets), outputs, targets)
+                    n = _batch_size(targets, outputs)
+                    for name, value in batch_logs.items():
+                        totals[name] += value * n
+                    seen += n
+        finally:
+            self.model.train(was_training)
+        if seen == 0:
+            raise ValueError("Trainer.evaluate: the data yielded no batches")
+        return {name: total / seen for name, total in totals.items()}
+        ### END SOLUTION
+
+    # ---------------------------------------------- module 12: techniques
+    def _step_scheduler(self, logs: Logs | None) -> None:
+        """Advance the LR schedule (ReduceLROnPlateau: with val_loss, else loss)."""
+        ### BEGIN SOLUTION 12
+        if isinstance(self.scheduler, ReduceLROnPlateau):
+            assert logs is not None
+            self.scheduler.step(logs["val_loss"] if "val_loss" in logs else logs["loss"])
+        elif self.scheduler is not None:
+            self.scheduler.step()
+        ### END SOLUTION
+
+    def save_checkpoint(self, path: PathLike) -> Path:
+        """Everything `fit(resume=path)` needs to continue exactly: model, optimizer,
+        scheduler, completed epochs, history, early stopping, RNG states."""
+        ### BEGIN SOLUTION 12
+        extra: dict[str, Any] = {"history": self.history}
+        arrays: dict[str, np.ndarray] = {}
+        if isinstance(self._train_data, DataLoader):
+            extra["train_loader"] = self._train_data.state_dict()
+        if self.early_stopping is not None:
+            stopping = self.early_stopping.state_dict()
+            best = stopping.pop("best_weights") or {}
+            arrays.update({f"best.{key}": value for key, value in best.items()})
+            extra["early_stopping"] = stopping
+        return save_checkpoint(
+            path,
+            self.model,
+            self.optimizer,
+            self.scheduler,
+            epoch=self.epoch,
+            extra=extra,
+            extra_arrays=arrays,
+        )
+        ### END SOLUTION
+
+    def load_checkpoint(self, path: PathLike) -> None:
+        """Restore the state `save_checkpoint` wrote (raises CheckpointError if it does not fit)."""
+        ### BEGIN SOLUTION 12
+        checkpoint = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
+        self.epoch = checkpoint.epoch
+        self.history = list(checkpoint.extra.get("history", []))
+        loader_state = checkpoint.extra.get("train_loader")
+        if loader_state is not None and isinstance(self._train_data, DataLoader):
+            self._train_data.load_state_dict(loader_state)
+        if self.early_stopping is not None and "early_stopping" in checkpoint.extra:
+            best = {
+                k.removeprefix("best."): v
+                for k, v in checkpoint.extra_arrays.items()
+                if k.startswith("best.")
+            }
+            self.early_stopping.load_state_dict({**checkpoint.extra["early_stopping"], "best_weights": best})
+        ### END SOLUTION
+
+    # ---------------------------------------------------------------- misc
+    def _callback(self, hook: str, *args: Any) -> None:
+        for callback in self.callbacks:
+            method = getattr(callback, hook, None)
+            if method is not None:
+                method(*args)
+            elif (
+                hook == "on_epoch_end" and callable(callback) and not any(hasattr(callback, h) for h in HOOKS)
+            ):
+                callback(*args)  # a plain function f(trainer, epoch, logs)
+
+
+def _check_data(data: Any, what: str) -> None:
+    if isinstance(data, Dataset):
+        raise TypeError(
+            f"Trainer: {what} is a {type(data).__name__} (single samples); pass batches, "
+            "e.g. DataLoader(dataset, batch_size=32)"
+        )
+
+
+def _unpack(batch: Any) -> tuple[Any, Any]:
+    """A batch is (inputs, targets); NumPy arrays become Tensors."""
+    if not isinstance(batch, tuple | list) or len(batch) != 2:
+        raise TypeError(f"Trainer: a batch must be an (inputs, targets) pair, got {type(batch).__name__}")
+    inputs, targets = batch
+    if isinstance(inputs, np.ndarray):
+        inputs = Tensor(inputs)
+    if isinstance(targets, np.ndarray):
+        targets = Tensor(targets)
+    return inputs, targets
+
+
+def _batch_size(targets: Any, outputs: Any) -> int:
+    shape = getattr(targets, "shape", None) or getattr(outputs, "shape", ())
+    return int(shape[0]) if shape else 1

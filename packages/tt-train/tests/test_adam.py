@@ -1,0 +1,193 @@
+"""Module 11: Adam and AdamW — update rule, bias correction, amsgrad, memory."""
+
+import numpy as np
+import pytest
+from tt_train_helpers import blobs, mlp, set_grads
+
+from tinytorch.core import Tensor, peak_memory
+from tinytorch.nn import CrossEntropyLoss, Parameter
+from tinytorch.train.optim import SGD, Adam, AdamW, get_num_threads, set_num_threads
+
+DEFAULT_THREADS = get_num_threads()
+
+pytestmark = pytest.mark.module11
+
+
+def reference_adam(
+    p, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False
+):
+    """PyTorch's documented Adam / AdamW, written out in float64 NumPy."""
+    beta1, beta2 = betas
+    p = p.copy()
+    m, v, v_max = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+    for t, g in enumerate(grads, start=1):
+        if decoupled:
+            p = p * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        v_max = np.maximum(v_max, v)
+        v_hat = (v_max if amsgrad else v) / (1 - beta2**t)
+        p = p - lr * (m / (1 - beta1**t)) / (np.sqrt(v_hat) + eps)
+    return p
+
+
+CONFIGS = {
+    "adam": (Adam, {}),
+    "adam_l2": (Adam, {"weight_decay": 0.1}),
+    "adam_amsgrad": (Adam, {"amsgrad": True}),
+    "adam_betas_eps": (Adam, {"betas": (0.5, 0.9), "eps": 1e-3}),
+    "adamw": (AdamW, {"weight_decay": 0.1}),
+    "adamw_amsgrad": (AdamW, {"weight_decay": 0.05, "amsgrad": True}),
+}
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_adam_matches_the_update_rule(config):
+    cls, kwargs = CONFIGS[config]
+    rng = np.random.default_rng(2)
+    start = rng.standard_normal((4, 3))
+    grads = [rng.standard_normal((4, 3)) * (1 + 2 * (t % 2)) for t in range(6)]
+    p = Parameter(start.copy())
+    opt = cls([p], lr=0.05, **kwargs)
+    for g in grads:
+        p.grad = Tensor(g.copy())
+        opt.step()
+    decoupled = cls is AdamW
+    if decoupled:
+        kwargs = {"weight_decay": 0.01, **kwargs}
+    expected = reference_adam(start, grads, 0.05, decoupled=decoupled, **kwargs)
+    np.testing.assert_allclose(p.data, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_first_step_moves_every_weight_by_lr():
+    # bias correction: m_hat = g, v_hat = g^2, so the first update is lr * sign(g) (eps aside)
+    p = Parameter(np.zeros(5))
+    p.grad = Tensor(np.array([1e-3, -2.0, 50.0, -1e-4, 7.0]))
+    Adam([p], lr=0.01, eps=1e-12).step()
+    np.testing.assert_allclose(p.data, -0.01 * np.sign(p.grad.data), rtol=1e-6)
+
+
+def test_adamw_decays_weights_even_without_gradient_signal():
+    p = Parameter(np.full(3, 2.0))
+    p.grad = Tensor(np.zeros(3))
+    opt = AdamW([p], lr=0.1)  # PyTorch's default weight_decay for AdamW: 0.01
+    assert opt.defaults["weight_decay"] == 0.01
+    opt.step()
+    np.testing.assert_allclose(p.data, 2.0 * (1 - 0.1 * 0.01))
+
+
+def test_state_is_step_and_two_moments_exactly_twice_the_parameter_bytes():
+    params = list(mlp(sizes=(20, 30, 10)).parameters())
+    set_grads(params)
+    opt = Adam(params)
+    opt.step()
+    opt.step()
+    arrays = [a for s in opt.state.values() for a in s.values() if isinstance(a, np.ndarray)]
+    assert sum(a.nbytes for a in arrays) == 2 * sum(p.data.nbytes for p in params)
+    assert all(s["step"] == 2 and isinstance(s["step"], int) for s in opt.state.values())
+    ams = Adam(params, amsgrad=True)
+    ams.step()
+    assert all(set(s) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"} for s in ams.state.values())
+
+
+def test_a_step_allocates_at_most_one_parameter_sized_temporary():
+    n = 500_000  # 2 MB of float32
+    p = Parameter(np.zeros(n, dtype=np.float32))
+    p.grad = Tensor(np.random.default_rng(0).standard_normal(n).astype(np.float32))
+    opt = Adam([p], lr=1e-3)
+    with peak_memory() as first:
+        opt.step()  # allocates the state (2x) plus the scratch array (1x)
+    assert first.net_bytes == pytest.approx(2 * p.data.nbytes, rel=0.01)
+    assert first.peak_bytes < 3.05 * p.data.nbytes
+    with peak_memory() as later:
+        opt.step()
+    assert later.peak_bytes < 1.05 * p.data.nbytes
+    assert later.net_bytes < 10_000
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_a_large_parameter_updated_on_several_threads_matches_one_thread(amsgrad):
+    n = 600_000  # above 2 x PARALLEL_MIN_SIZE: two slices of 300,000
+    results = []
+    try:
+        for threads in (1, 2):
+            set_num_threads(threads)
+            p = Parameter(np.linspace(-1, 1, n, dtype=np.float32))
+            opt = AdamW([p], lr=0.01, amsgrad=amsgrad)
+            for i in range(3):
+                set_grads([p], seed=i)
+                opt.step()
+            results.append(p.data)
+    finally:
+        set_num_threads(DEFAULT_THREADS)
+    np.testing.assert_array_equal(results[0], results[1])
+    assert not np.array_equal(results[0], np.linspace(-1, 1, n, dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"lr": 0.0}, r"Adam: invalid lr=0\.0"),
+        ({"lr": -1e-3}, r"Adam: invalid lr=-0\.001"),
+        ({"betas": (1.0, 0.999)}, r"Adam: invalid betas=\(1\.0, 0\.999\)"),
+        ({"betas": (0.9, -0.1)}, r"Adam: invalid betas"),
+        ({"eps": -1e-8}, r"Adam: invalid eps=-1e-08"),
+        ({"weight_decay": -0.1}, r"Adam: invalid weight_decay=-0\.1"),
+    ],
+)
+def test_invalid_hyperparameters_raise_naming_the_value(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Adam([Parameter(np.ones(2))], **kwargs)
+
+
+def test_adamw_errors_name_adamw():
+    with pytest.raises(ValueError, match=r"AdamW: invalid lr=-1\.0"):
+        AdamW([Parameter(np.ones(2))], lr=-1.0)
+
+
+def test_state_dict_round_trip_continues_identically():
+    p = Parameter(np.linspace(-1, 1, 6, dtype=np.float32))
+    opt = AdamW([p], lr=0.01, amsgrad=True)
+    for i in range(3):
+        set_grads([p], seed=i)
+        opt.step()
+    saved, saved_p = opt.state_dict(), p.data.copy()
+    assert saved["param_groups"][0]["betas"] == (0.9, 0.999)
+    q = Parameter(saved_p.copy())
+    resumed = AdamW([q], lr=0.5)  # the hyperparameters come from the state dict
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["lr"] == 0.01
+    for i in range(3, 6):
+        for param in (p, q):
+            set_grads([param], seed=i)
+        opt.step()
+        resumed.step()
+    np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_param_groups_with_their_own_betas():
+    a, b = Parameter(np.zeros(2)), Parameter(np.zeros(2))
+    opt = Adam([{"params": [a]}, {"params": [b], "lr": 0.1, "betas": (0.5, 0.5)}], lr=0.01)
+    assert opt.param_groups[1]["betas"] == (0.5, 0.5) and opt.param_groups[0]["betas"] == (0.9, 0.999)
+    set_grads([a, b])
+    opt.step()
+    np.testing.assert_allclose(np.abs(a.data), 0.01, rtol=1e-6)
+    np.testing.assert_allclose(np.abs(b.data), 0.1, rtol=1e-6)
+
+
+def test_adam_trains_faster_than_plain_sgd_at_a_small_lr():
+    x, y = blobs()
+    loss_fn = CrossEntropyLoss()
+    final = {}
+    for name, make in {"sgd": lambda ps: SGD(ps, lr=0.01), "adam": lambda ps: Adam(ps, lr=0.01)}.items():
+        model = mlp()
+        opt = make(model.parameters())
+        for _ in range(40):
+            opt.zero_grad()
+            loss = loss_fn(model(Tensor(x)), Tensor(y))
+            loss.backward()
+            opt.step()
+        final[name] = loss.item()
+    assert final["adam"] < 0.5 * final["sgd"]
