@@ -24,10 +24,31 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tinytorch.train.optim.optimizer import Optimizer
+from tinytorch.train.optim.optimizer import Optimizer, require
 
 
-class LRScheduler:
+class _SchedulerState:
+    """What every scheduler shares: the last learning rates and a JSON-able state dict."""
+
+    optimizer: Optimizer
+    _last_lr: list[float]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last `step()` (one per group)."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute but the optimizer (plain numbers and lists: JSON-serialisable)."""
+        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        unknown = sorted(set(state_dict) - set(self.state_dict()))
+        if unknown:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: unexpected keys {unknown}")
+        self.__dict__.update(state_dict)
+
+
+class LRScheduler(_SchedulerState):
     """Base class: subclasses define `get_lr()`, the learning rates at `self.last_epoch`.
 
     Creating a scheduler records each group's current lr as `"initial_lr"`
@@ -56,32 +77,15 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def get_last_lr(self) -> list[float]:
-        """The learning rates set by the last `step()` (one per group)."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every attribute but the optimizer (plain numbers and lists: JSON-serialisable)."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        unknown = sorted(set(state_dict) - set(self.state_dict()))
-        if unknown:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: unexpected keys {unknown}")
-        self.__dict__.update(state_dict)
-
-
-def _check(scheduler: str, name: str, value: Any, ok: bool, expected: str) -> None:
-    if not ok:
-        raise ValueError(f"{scheduler}: invalid {name}={value!r} (expected {expected})")
-
 
 class StepLR(LRScheduler):
     """Multiply the lr by `gamma` every `step_size` steps: base * gamma ** (t // step_size)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        _check("StepLR", "step_size", step_size, isinstance(step_size, int) and step_size >= 1, "an int >= 1")
-        _check("StepLR", "gamma", gamma, gamma > 0, "gamma > 0")
+        require(
+            "StepLR", "step_size", step_size, isinstance(step_size, int) and step_size >= 1, "an int >= 1"
+        )
+        require("StepLR", "gamma", gamma, gamma > 0, "gamma > 0")
         self.step_size = step_size
         self.gamma = float(gamma)
         super().__init__(optimizer)
@@ -96,7 +100,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by `gamma` every step: base * gamma ** t."""
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        _check("ExponentialLR", "gamma", gamma, gamma > 0, "gamma > 0")
+        require("ExponentialLR", "gamma", gamma, gamma > 0, "gamma > 0")
         self.gamma = float(gamma)
         super().__init__(optimizer)
 
@@ -115,8 +119,8 @@ class CosineAnnealingLR(LRScheduler):
     """eta_min + (base - eta_min) * (1 + cos(pi * t / T_max)) / 2 (periodic beyond T_max, as PyTorch)."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
-        _check("CosineAnnealingLR", "T_max", T_max, isinstance(T_max, int) and T_max >= 1, "an int >= 1")
-        _check("CosineAnnealingLR", "eta_min", eta_min, eta_min >= 0, "eta_min >= 0")
+        require("CosineAnnealingLR", "T_max", T_max, isinstance(T_max, int) and T_max >= 1, "an int >= 1")
+        require("CosineAnnealingLR", "eta_min", eta_min, eta_min >= 0, "eta_min >= 0")
         self.T_max = T_max
         self.eta_min = float(eta_min)
         super().__init__(optimizer)
@@ -150,15 +154,17 @@ class CosineWarmup(LRScheduler):
         start_factor: float | None = None,
     ) -> None:
         name = "CosineWarmup"
-        _check(
+        require(
             name, "warmup_steps", warmup_steps, isinstance(warmup_steps, int) and warmup_steps >= 0, ">= 0"
         )
-        _check(name, "total_steps", total_steps, isinstance(total_steps, int), "an int")
-        _check(name, "total_steps", total_steps, total_steps > warmup_steps, f"> warmup_steps={warmup_steps}")
-        _check(name, "min_lr", min_lr, min_lr >= 0, "min_lr >= 0")
+        require(name, "total_steps", total_steps, isinstance(total_steps, int), "an int")
+        require(
+            name, "total_steps", total_steps, total_steps > warmup_steps, f"> warmup_steps={warmup_steps}"
+        )
+        require(name, "min_lr", min_lr, min_lr >= 0, "min_lr >= 0")
         if start_factor is None:
             start_factor = 1 / (warmup_steps + 1)
-        _check(name, "start_factor", start_factor, 0 < start_factor <= 1, "0 < start_factor <= 1")
+        require(name, "start_factor", start_factor, 0 < start_factor <= 1, "0 < start_factor <= 1")
         self.warmup_steps = warmup_steps
         self.total_steps = total_steps
         self.min_lr = float(min_lr)
@@ -176,7 +182,7 @@ class CosineWarmup(LRScheduler):
         ### END SOLUTION
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_SchedulerState):
     """Multiply the lr by `factor` when a metric has not improved for `patience` steps.
 
     `step(metric)` once per epoch (e.g. with the validation loss). PyTorch's
@@ -203,16 +209,16 @@ class ReduceLROnPlateau:
         name = "ReduceLROnPlateau"
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name}: {type(optimizer).__name__} is not an Optimizer")
-        _check(name, "mode", mode, mode in ("min", "max"), "'min' or 'max'")
-        _check(name, "threshold_mode", threshold_mode, threshold_mode in ("rel", "abs"), "'rel' or 'abs'")
-        _check(name, "factor", factor, 0 < factor < 1, "0 < factor < 1")
-        _check(name, "patience", patience, isinstance(patience, int) and patience >= 0, "an int >= 0")
-        _check(name, "cooldown", cooldown, isinstance(cooldown, int) and cooldown >= 0, "an int >= 0")
-        _check(name, "threshold", threshold, threshold >= 0, "threshold >= 0")
+        require(name, "mode", mode, mode in ("min", "max"), "'min' or 'max'")
+        require(name, "threshold_mode", threshold_mode, threshold_mode in ("rel", "abs"), "'rel' or 'abs'")
+        require(name, "factor", factor, 0 < factor < 1, "0 < factor < 1")
+        require(name, "patience", patience, isinstance(patience, int) and patience >= 0, "an int >= 0")
+        require(name, "cooldown", cooldown, isinstance(cooldown, int) and cooldown >= 0, "an int >= 0")
+        require(name, "threshold", threshold, threshold >= 0, "threshold >= 0")
         n_groups = len(optimizer.param_groups)
         min_lrs = list(min_lr) if isinstance(min_lr, list | tuple) else [min_lr] * n_groups
-        _check(name, "min_lr", min_lr, len(min_lrs) == n_groups, f"one value per group ({n_groups})")
-        _check(name, "min_lr", min_lr, all(m >= 0 for m in min_lrs), "min_lr >= 0")
+        require(name, "min_lr", min_lr, len(min_lrs) == n_groups, f"one value per group ({n_groups})")
+        require(name, "min_lr", min_lr, all(m >= 0 for m in min_lrs), "min_lr >= 0")
         self.optimizer = optimizer
         self.mode = mode
         self.factor = float(factor)
@@ -260,18 +266,6 @@ class ReduceLROnPlateau:
             self.num_bad_epochs = 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
         ### END SOLUTION
-
-    def get_last_lr(self) -> list[float]:
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        unknown = sorted(set(state_dict) - set(self.state_dict()))
-        if unknown:
-            raise ValueError(f"ReduceLROnPlateau.load_state_dict: unexpected keys {unknown}")
-        self.__dict__.update(state_dict)
 
 
 Scheduler = LRScheduler | ReduceLROnPlateau
