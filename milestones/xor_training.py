@@ -8,7 +8,7 @@ four points right (output > 0.5 means 1). Prints the loss as it falls;
 
 Four ReLU units are few: from some initialisations units die (never
 activate) and training stalls in a local minimum. The default seed is one
-that trains; `--sweep 50` counts how many of seeds 0..49 do (21 of 50 in our
+that trains; `--sweep 50` counts how many of seeds 0..49 do (24 of 50 in our
 run: the lesson is that small networks are fragile, not that XOR is hard).
 
 Run: `hatch run milestones:xor` (both XOR milestones). Exits non-zero on failure.
