@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import import_torch, rng
 
 import tinytorch.core as tc
 from tinytorch.core import Tensor
@@ -25,15 +26,6 @@ Measure = Callable[..., Any]
 Arrays = dict[str, np.ndarray]
 
 group = pytest.mark.benchmark
-
-
-def rng() -> np.random.Generator:
-    return np.random.default_rng(0)
-
-
-def import_torch() -> Any:
-    """PyTorch, or skip this baseline (benchmarks only, see the module docstring)."""
-    return pytest.importorskip("torch")
 
 
 # ------------------------------------------------ 1. matmul 1024x1024 float32 vs NumPy

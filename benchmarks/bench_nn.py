@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import import_torch, rng
 
 import tinytorch.core as tc
 import tinytorch.nn as nn
@@ -26,15 +27,6 @@ from tinytorch.core import Tensor
 Measure = Callable[..., Any]
 
 group = pytest.mark.benchmark
-
-
-def rng() -> np.random.Generator:
-    return np.random.default_rng(0)
-
-
-def import_torch() -> Any:
-    """PyTorch, or skip this baseline (benchmarks only, see the module docstring)."""
-    return pytest.importorskip("torch")
 
 
 # ------------------------------------ 1. Linear 784 -> 256, batch 64, fwd + bwd vs PyTorch

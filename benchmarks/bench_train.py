@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import NUMPY_THREADS, peak_memory
+from conftest import NUMPY_THREADS, import_torch, peak_memory, rng
 
 from tinytorch.core import Tensor
 from tinytorch.nn import Linear, Parameter
@@ -41,15 +41,6 @@ PARAM_SHAPE = (1000, 1000)  # 1,000,000 parameters, 4 MB of float32
 # on as many threads as NumPy's OpenBLAS and PyTorch use.
 if NUMPY_THREADS is not None:
     set_num_threads(NUMPY_THREADS)
-
-
-def rng() -> np.random.Generator:
-    return np.random.default_rng(0)
-
-
-def import_torch() -> Any:
-    """PyTorch, or skip this baseline (benchmarks only: see bench_core.py)."""
-    return pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")

@@ -58,6 +58,17 @@ TARGETS: dict[str, Target] = {
 PAUSE_SECONDS = 0.3
 
 
+def rng() -> np.random.Generator:
+    """The same seeded inputs for tinytorch and its baseline."""
+    return np.random.default_rng(0)
+
+
+def import_torch() -> Any:
+    """PyTorch, or skip this baseline: benchmarks, not tests, so a machine without
+    torch still measures the tinytorch side and reports the baseline as not measured."""
+    return pytest.importorskip("torch")
+
+
 def openblas_threads() -> int | None:
     """The thread count of the OpenBLAS NumPy is linked with, or None if not found."""
     try:
