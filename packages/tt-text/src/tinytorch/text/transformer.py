@@ -1,0 +1,235 @@
+"""The transformer block (module 14): LayerNorm, the MLP, causal self-attention, residuals.
+
+A pre-norm block, as GPT-2 and nanoGPT::
+
+    x = x + attn(ln_1(x))      # tokens exchange information
+    x = x + mlp(ln_2(x))       # each token computes on its own
+
+Names follow nanoGPT (`ln_1`, `attn.c_attn`, `attn.c_proj`, `mlp.c_fc`,
+`mlp.c_proj`) so that state-dict keys match a nanoGPT checkpoint's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tinytorch.core import Tensor, float32
+from tinytorch.nn import GELU, Dropout, Linear, Module, Parameter, init
+from tinytorch.nn.ops_activation import GELU_APPROXIMATIONS
+from tinytorch.nn.ops_layer import check_dropout_p
+from tinytorch.text import ops_attention, ops_norm
+from tinytorch.text.attention import _embed_dims
+
+
+def _normalized_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not dims or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in dims):
+        raise ValueError(f"LayerNorm: normalized_shape must be a positive int or tuple of them, got {shape!r}")
+    return tuple(int(n) for n in dims)
+
+
+def check_layer_norm_args(x: Tensor, normalized_shape: tuple[int, ...], weight: Any, name: str) -> None:
+    if not isinstance(x, Tensor) or x.dtype.kind != "f":
+        got = x.dtype if isinstance(x, Tensor) else type(x).__name__
+        raise TypeError(f"{name}: expected a float32 or float64 Tensor, got {got}")
+    n = len(normalized_shape)
+    if x.shape[x.ndim - n :] != normalized_shape or x.ndim < n:
+        raise ValueError(
+            f"{name}: input of shape {x.shape} does not end with normalized_shape {normalized_shape}"
+        )
+    if weight is not None and weight.dtype != x.dtype:
+        raise TypeError(f"{name}: input is {x.dtype} but the weight is {weight.dtype}; convert with .to(...)")
+
+
+def layer_norm(
+    x: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the last len(normalized_shape) axes, then scale and shift (one node).
+
+    x: (*, *normalized_shape); weight, bias: normalized_shape or None -> like x.
+    """
+    shape = _normalized_shape(normalized_shape)
+    check_layer_norm_args(x, shape, weight, "layer_norm")
+    return ops_norm.LayerNorm.apply(x, weight, bias, n_axes=len(shape), eps=float(eps))
+
+
+def layer_norm_reference(
+    x: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """The readable LayerNorm in tt-core ops (teaching version and test oracle); same contract."""
+    shape = _normalized_shape(normalized_shape)
+    check_layer_norm_args(x, shape, weight, "layer_norm")
+    ### BEGIN SOLUTION 14
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    centered = x - x.mean(axis=axes, keepdims=True)
+    var = (centered * centered).mean(axis=axes, keepdims=True)  # biased, as PyTorch normalises
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+    ### END SOLUTION
+
+
+class LayerNorm(Module):
+    """LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True), as torch.nn.LayerNorm.
+
+    (*, *normalized_shape) -> same shape; weight starts at 1, bias at 0.
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = _normalized_shape(normalized_shape)
+        self.eps = float(eps)
+        self.elementwise_affine = elementwise_affine
+        ### BEGIN SOLUTION 14
+        self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if elementwise_affine else None
+        self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if elementwise_affine and bias else None
+        ### END SOLUTION
+
+    def forward(self, x: Tensor) -> Tensor:
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class MLP(Module):
+    """Position-wise feed-forward: c_fc (C -> 4C), GELU, c_proj (4C -> C), dropout. (B, T, C) -> (B, T, C).
+
+    gelu: "tanh" (default here: about 6x faster in NumPy than the exact erf form, see
+    guide 14) or "none" (exact, nanoGPT's nn.GELU()).
+    """
+
+    def __init__(self, n_embd: int, bias: bool = True, dropout: float = 0.0, gelu: str = "tanh") -> None:
+        super().__init__()
+        if gelu not in GELU_APPROXIMATIONS:
+            raise ValueError(f"MLP: gelu must be 'none' (exact) or 'tanh', got {gelu!r}")
+        ### BEGIN SOLUTION 14
+        self.c_fc = Linear(n_embd, 4 * n_embd, bias=bias)
+        self.gelu = GELU(approximate=gelu)
+        self.c_proj = Linear(4 * n_embd, n_embd, bias=bias)
+        self.dropout = Dropout(dropout)
+        ### END SOLUTION
+
+    def forward(self, x: Tensor) -> Tensor:
+        ### BEGIN SOLUTION 14
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+        ### END SOLUTION
+
+
+class KVCache:
+    """Keys and values of the tokens seen so far, for one attention layer (module 15).
+
+    Preallocated (B, nh, max_len, hs) arrays; `length` of them are filled.
+    """
+
+    def __init__(self, batch: int, n_head: int, max_len: int, head_size: int, dtype: Any) -> None:
+        self.keys = np.empty((batch, n_head, max_len, head_size), dtype=dtype)
+        self.values = np.empty_like(self.keys)
+        self.length = 0
+
+    def append(self, k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Store k, v (B, nh, L, hs) after the cached ones; return all keys and values so far (views)."""
+        ### BEGIN SOLUTION 15
+        start, end = self.length, self.length + k.shape[2]
+        if end > self.keys.shape[2]:
+            raise ValueError(f"KVCache: {end} positions do not fit in a cache of {self.keys.shape[2]}")
+        self.keys[:, :, start:end] = k
+        self.values[:, :, start:end] = v
+        self.length = end
+        return self.keys[:, :, :end], self.values[:, :, :end]
+        ### END SOLUTION
+
+
+class CausalSelfAttention(Module):
+    """Masked multi-head self-attention, nanoGPT style. (B, T, C) -> (B, T, C).
+
+    c_attn: one Linear C -> 3C (q | k | v for all heads in one GEMM), the fused
+    PackedSelfAttention node (heads split and merged inside, causal mask filled
+    in place), c_proj: C -> C, then residual dropout.
+    """
+
+    def __init__(self, n_embd: int, n_head: int, bias: bool = True, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.n_embd, self.n_head = _embed_dims(n_embd, n_head, "CausalSelfAttention")
+        self.attn_dropout = check_dropout_p(dropout, "CausalSelfAttention")
+        ### BEGIN SOLUTION 14
+        self.c_attn = Linear(n_embd, 3 * n_embd, bias=bias)
+        self.c_proj = Linear(n_embd, n_embd, bias=bias)
+        self.resid_dropout = Dropout(dropout)
+        ### END SOLUTION
+
+    def forward(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
+        if cache is not None:
+            return self._forward_cached(x, cache)
+        ### BEGIN SOLUTION 14
+        p = self.attn_dropout if self.training else 0.0
+        qkv = self.c_attn(x)  # (B, T, 3C)
+        y = ops_attention.PackedSelfAttention.apply(qkv, n_head=self.n_head, is_causal=True, dropout_p=p)
+        return self.resid_dropout(self.c_proj(y))  # (B, T, C)
+        ### END SOLUTION
+
+    def _forward_cached(self, x: Tensor, cache: KVCache) -> Tensor:
+        """Inference only: attend the new positions' queries to every cached key (no graph)."""
+        ### BEGIN SOLUTION 15
+        qkv = self.c_attn(x).data  # (B, L, 3C)
+        q, k, v = ops_attention.split_heads(qkv, self.n_head)  # (B, nh, L, hs) views
+        keys, values = cache.append(k, v)  # (B, nh, S, hs), S = cached + L
+        # L new queries see every cached key; among themselves, causally (the prefill)
+        causal = q.shape[2] > 1
+        if causal and keys.shape[2] != q.shape[2]:
+            raise ValueError("CausalSelfAttention: feed several new tokens only into an empty cache")
+        out, _, _ = ops_attention.attention_forward(q, keys, values, None, causal)
+        return self.c_proj(Tensor._wrap(ops_attention.merge_heads(out)))
+        ### END SOLUTION
+
+
+class TransformerBlock(Module):
+    """Pre-norm block: x + attn(ln_1(x)), then + mlp(ln_2(x)). (B, T, C) -> (B, T, C)."""
+
+    def __init__(
+        self, n_embd: int, n_head: int, bias: bool = True, dropout: float = 0.0, gelu: str = "tanh"
+    ) -> None:
+        super().__init__()
+        ### BEGIN SOLUTION 14
+        self.ln_1 = LayerNorm(n_embd, bias=bias)
+        self.attn = CausalSelfAttention(n_embd, n_head, bias=bias, dropout=dropout)
+        self.ln_2 = LayerNorm(n_embd, bias=bias)
+        self.mlp = MLP(n_embd, bias=bias, dropout=dropout, gelu=gelu)
+        ### END SOLUTION
+
+    def forward(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
+        ### BEGIN SOLUTION 14
+        x = x + self.attn(self.ln_1(x), cache)  # residual: the block learns a correction to x
+        return x + self.mlp(self.ln_2(x))
+        ### END SOLUTION
+
+
+def scale_residual_projections(model: Module, n_layer: int) -> None:
+    """GPT-2's init: every c_proj weight ~ N(0, (0.02 / sqrt(2 n_layer))^2), since each block
+    adds two residual branches and their variance would otherwise grow with depth."""
+    std = 0.02 / math.sqrt(2 * n_layer)
+    for name, param in model.named_parameters():
+        if name.endswith("c_proj.weight"):
+            init.normal_(param, 0.0, std)
