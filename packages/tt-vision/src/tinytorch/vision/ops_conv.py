@@ -1,0 +1,288 @@
+"""2-D convolution (module 09): a loop version to read and an im2col version to run.
+
+Two implementations side by side (DESIGN §2, "readable first, then fast"):
+
+- `Conv2dLoop` (used by `conv2d_reference`): the definition, one output value
+  at a time, out[b, o, i, j] = sum(window · W[o]) + bias[o], and a backward
+  written the same way. Slow (Python loops over B·O·OH·OW) but obviously right:
+  the teaching version and the oracle the fast path is tested against.
+- `Conv2d` (used by `conv2d` and the `Conv2d` module): im2col + one GEMM.
+  Every window is copied, through a strided view (`as_strided`), into one
+  matrix `cols` (C·kh·kw, OH·OW·B); then out = W (O, C·kh·kw) @ cols. Backward
+  is two more GEMMs, dW = g @ cols.T and dcols = W.T @ g, and col2im: kh·kw
+  strided slice-adds of dcols back onto the input.
+
+Memory layout. The fast path works in "CHWN" order, batch innermost: it
+views its (B, C, H, W) input as (C, H, W, B) and returns its output as a
+(B, O, OH, OW) *view* of an (O, OH, OW, B) buffer. Why: every slice these ops
+take (a window position, a pooling phase) then keeps runs of W·B or B
+contiguous numbers, so NumPy's inner loops are long; the GEMM result needs no
+transpose; and the next conv or pooling layer finds its input already in that
+order (`to_chwn` is then free). Elementwise ops between them (ReLU) keep the
+layout, since NumPy's ufuncs preserve their input's memory order. Values and
+shapes are exactly PyTorch's; only the strides differ (Flatten copies).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from tinytorch.core import Context, Function, Tensor
+
+Pair = tuple[int, int]
+
+
+# ------------------------------------------------------------ layout helpers
+
+
+def pair(value: Any, name: str, op: str, minimum: int) -> Pair:
+    """An int or a pair of ints as (h, w), each >= minimum; else a ValueError naming `op`."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    ok = len(items) == 2 and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in items
+    )
+    if not ok:
+        kind = "positive" if minimum > 0 else "non-negative"
+        raise ValueError(f"{op}: {name} must be a {kind} int or a pair of them, got {value!r}")
+    return int(items[0]), int(items[1])
+
+
+def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Positions a window of `kernel` fits at, every `stride`, in `size` + 2·padding values."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def to_chwn(x: np.ndarray) -> np.ndarray:
+    """(B, C, H, W) -> contiguous (C, H, W, B): free when x is a view of such a buffer."""
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+
+
+def from_chwn(x: np.ndarray) -> np.ndarray:
+    """(C, H, W, B) -> the (B, C, H, W) view of the same buffer (no copy)."""
+    return x.transpose(3, 0, 1, 2)
+
+
+def pad_chwn(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    """(C, H, W, B) -> (C, H + 2ph, W + 2pw, B), the border filled with `value` (x itself if no padding)."""
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    c, h, w, b = x.shape
+    out = np.full((c, h + 2 * ph, w + 2 * pw, b), value, dtype=x.dtype)
+    out[:, ph : ph + h, pw : pw + w] = x
+    return out
+
+
+def window_slice(offset: int, count: int, stride: int) -> slice:
+    """Positions offset, offset + stride, ... (count of them): where window element `offset` lands."""
+    return slice(offset, offset + stride * (count - 1) + 1, stride)
+
+
+# ----------------------------------------------------------- fast: im2col + GEMM
+
+
+def im2col(xp: np.ndarray, kernel: Pair, stride: Pair, out_hw: Pair) -> np.ndarray:
+    """Padded (C, Hp, Wp, B) -> cols (C·kh·kw, OH·OW·B), cols[(c, i, j), (oh, ow, b)] =
+    xp[c, oh·sh + i, ow·sw + j, b]: every window as one column, in one copy."""
+    ### BEGIN SOLUTION 09
+    c, _, _, b = xp.shape
+    (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out_hw
+    s_c, s_h, s_w, s_b = xp.strides
+    # A view, no copy: the window offset (i, j) and the output position (oh, ow) both step through xp.
+    windows = as_strided(xp, (c, kh, kw, oh, ow, b), (s_c, s_h, s_w, sh * s_h, sw * s_w, s_b))
+    cols = np.empty((c, kh, kw, oh, ow, b), dtype=xp.dtype)
+    np.copyto(cols, windows)  # the one copy: runs of OW·B contiguous values when the stride is 1
+    return cols.reshape(c * kh * kw, oh * ow * b)
+    ### END SOLUTION
+
+
+def col2im(dcols: np.ndarray, padded_shape: tuple[int, ...], kernel: Pair, stride: Pair) -> np.ndarray:
+    """The adjoint of im2col: dcols (C, kh, kw, OH, OW, B) summed back into a padded (C, Hp, Wp, B)."""
+    ### BEGIN SOLUTION 09
+    _, kh, kw, oh, ow, _ = dcols.shape
+    sh, sw = stride
+    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
+    for i in range(kh):  # kh·kw slice-adds; windows overlap, so each input value collects several
+        rows = window_slice(i, oh, sh)
+        for j in range(kw):
+            dxp[:, rows, window_slice(j, ow, sw)] += dcols[:, i, j]
+    return dxp
+    ### END SOLUTION
+
+
+class Conv2d(Function):
+    """out = conv(x, W) + b by im2col and one GEMM.
+
+    x: (B, C, H, W), weight: (O, C, kh, kw), bias: (O,) or None -> (B, O, OH, OW)
+    with OH = (H + 2ph - kh) // sh + 1 (likewise OW). Saves cols (C·kh·kw·OH·OW·B
+    values, K² times the input for a stride-1 conv) and W.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context,
+        x: np.ndarray,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        stride: Pair,
+        padding: Pair,
+    ) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        o, _, kh, kw = weight.shape
+        _, _, h, w = x.shape
+        out_hw = (output_size(h, kh, stride[0], padding[0]), output_size(w, kw, stride[1], padding[1]))
+        xp = pad_chwn(to_chwn(x), padding)  # (C, Hp, Wp, B)
+        cols = im2col(xp, (kh, kw), stride, out_hw)  # (C·kh·kw, OH·OW·B)
+        out = weight.reshape(o, -1) @ cols  # (O, C·kh·kw) @ (C·kh·kw, OH·OW·B): the one GEMM
+        if bias is not None:
+            out += bias[:, None]  # in place on the fresh result
+        ctx.save_for_backward(cols, weight)
+        ctx.shapes = (xp.shape, padding, stride, (h, w))
+        return from_chwn(out.reshape(o, *out_hw, x.shape[0]))  # (B, O, OH, OW) view of (O, OH, OW, B)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
+        ### BEGIN SOLUTION 09
+        cols, weight = ctx.saved_tensors
+        padded_shape, (ph, pw), stride, (h, w) = ctx.shapes
+        need_x, need_w, need_b = ctx.needs_input_grad
+        o, c, kh, kw = weight.shape
+        g = to_chwn(grad)  # (O, OH, OW, B); free when grad came from a CHWN op (ReLU, pooling)
+        g2 = g.reshape(o, -1)  # (O, OH·OW·B)
+        dw = (g2 @ cols.T).reshape(weight.shape) if need_w else None  # (O, N) @ (N, C·kh·kw)
+        db = g2.sum(axis=1) if need_b else None  # (O,): the bias touched every position
+        dx = None
+        if need_x:  # skipped for a network's first layer: nothing upstream wants it
+            dcols = weight.reshape(o, -1).T @ g2  # (C·kh·kw, O) @ (O, N) -> (C·kh·kw, N)
+            dcols = dcols.reshape(c, kh, kw, *g.shape[1:])  # (C, kh, kw, OH, OW, B)
+            dxp = col2im(dcols, padded_shape, (kh, kw), stride)  # (C, Hp, Wp, B)
+            dx = from_chwn(dxp[:, ph : ph + h, pw : pw + w])  # drop the padding; (B, C, H, W) view
+        return dx, dw, db
+        ### END SOLUTION
+
+
+# ---------------------------------------------------------- readable: the loops
+
+
+class Conv2dLoop(Function):
+    """The same convolution written as its definition, one output value per iteration.
+
+    out[b, o, i, j] = sum(xp[b, :, i·sh : i·sh + kh, j·sw : j·sw + kw] · W[o]) + bias[o],
+    where xp is x zero-padded by (ph, pw). Shapes as `Conv2d`; saves x and W.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context,
+        x: np.ndarray,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        stride: Pair,
+        padding: Pair,
+    ) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        (sh, sw), (ph, pw) = stride, padding
+        n_out, _, kh, kw = weight.shape
+        batch, _, h, w = x.shape
+        oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # zeros around each image
+        out = np.zeros((batch, n_out, oh, ow), dtype=x.dtype)
+        for b in range(batch):
+            for o in range(n_out):
+                for i in range(oh):
+                    for j in range(ow):
+                        window = xp[b, :, i * sh : i * sh + kh, j * sw : j * sw + kw]  # (C, kh, kw)
+                        out[b, o, i, j] = np.sum(window * weight[o])
+                if bias is not None:
+                    out[b, o] += bias[o]
+        ctx.save_for_backward(xp, weight)
+        ctx.geometry = (stride, padding, (h, w))
+        return out
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
+        ### BEGIN SOLUTION 09
+        xp, weight = ctx.saved_tensors
+        (sh, sw), (ph, pw), (h, w) = ctx.geometry
+        n_out, _, kh, kw = weight.shape
+        batch, _, oh, ow = grad.shape
+        dxp = np.zeros_like(xp)
+        dw = np.zeros_like(weight)
+        # Each output value used one window and one filter: send its gradient back to both.
+        for b in range(batch):
+            for o in range(n_out):
+                for i in range(oh):
+                    for j in range(ow):
+                        rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+                        dw[o] += grad[b, o, i, j] * xp[b, :, rows, cols]
+                        dxp[b, :, rows, cols] += grad[b, o, i, j] * weight[o]
+        db = grad.sum(axis=(0, 2, 3))  # (O,)
+        dx = dxp[:, :, ph : ph + h, pw : pw + w]
+        need_x, need_w, need_b = ctx.needs_input_grad
+        return (dx if need_x else None), (dw if need_w else None), (db if need_b else None)
+        ### END SOLUTION
+
+
+# -------------------------------------------------------------- functional API
+
+
+def check_conv2d_args(
+    x: Any, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any, name: str
+) -> tuple[Pair, Pair]:
+    """Validate conv2d's arguments (errors worded with `name`); returns (stride, padding) as pairs."""
+    if not isinstance(x, Tensor) or x.dtype.kind != "f":
+        got = x.dtype if isinstance(x, Tensor) else type(x).__name__
+        raise TypeError(f"{name}: expected a float32 or float64 input Tensor, got {got}")
+    if weight.ndim != 4:
+        raise ValueError(f"{name}: weight must be 4-D (out_channels, in_channels, kh, kw), got {weight.shape}")
+    if x.ndim != 4:
+        raise ValueError(f"{name}: expected a 4-D input (B, C, H, W), got shape {x.shape}")
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"{name}: input has dtype {x.dtype} but the weight has {weight.dtype}; "
+            "convert one with .to(...) (tinytorch never converts silently)"
+        )
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"{name}: input of shape {x.shape} has {x.shape[1]} channels, but the weight of shape "
+            f"{weight.shape} expects {weight.shape[1]}"
+        )
+    if bias is not None and (bias.shape != (weight.shape[0],) or bias.dtype != weight.dtype):
+        raise ValueError(
+            f"{name}: bias has shape {bias.shape} ({bias.dtype}), expected ({weight.shape[0]},) {weight.dtype}"
+        )
+    stride_hw = pair(stride, "stride", name, 1)
+    padding_hw = pair(padding, "padding", name, 0)
+    padded = (x.shape[2] + 2 * padding_hw[0], x.shape[3] + 2 * padding_hw[1])
+    if padded[0] < weight.shape[2] or padded[1] < weight.shape[3]:
+        raise ValueError(
+            f"{name}: kernel size {tuple(weight.shape[2:])} is larger than the padded input {padded} "
+            f"(input shape {x.shape}, padding {padding_hw})"
+        )
+    return stride_hw, padding_hw
+
+
+def conv2d(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0
+) -> Tensor:
+    """2-D convolution (cross-correlation, as PyTorch): the fast im2col version.
+
+    x: (B, C, H, W), weight: (O, C, kh, kw), bias: (O,) -> (B, O, OH, OW),
+    OH = (H + 2·ph - kh) // sh + 1. stride and padding: an int or an (h, w) pair.
+    The result is a view of a (O, OH, OW, B) buffer (see the module docstring).
+    """
+    stride_hw, padding_hw = check_conv2d_args(x, weight, bias, stride, padding, "conv2d")
+    return Conv2d.apply(x, weight, bias, stride=stride_hw, padding=padding_hw)
+
+
+def conv2d_reference(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0
+) -> Tensor:
+    """`conv2d` by the loop version (teaching version and test oracle): same contract, far slower."""
+    stride_hw, padding_hw = check_conv2d_args(x, weight, bias, stride, padding, "conv2d_reference")
+    return Conv2dLoop.apply(x, weight, bias, stride=stride_hw, padding=padding_hw)

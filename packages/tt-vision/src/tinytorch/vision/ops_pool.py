@@ -1,0 +1,250 @@
+"""2-D max and average pooling (module 09): loop versions to read, strided versions to run.
+
+- `MaxPool2dLoop` / `AvgPool2dLoop` (`max_pool2d_reference`, `avg_pool2d_reference`):
+  one window per iteration, the definition.
+- `MaxPool2d` / `AvgPool2d` (`max_pool2d`, `avg_pool2d`, the modules): kh·kw
+  strided slices instead of B·C·OH·OW windows. Window element (i, j) of every
+  window at once is the slice xp[:, i::sh, j::sw] (OH·OW values per channel),
+  so a 2×2 pool is four whole-array maximums. Like the fast convolution they
+  work in (C, H, W, B) order (see ops_conv.py): inner loops run over B (or
+  W·B) contiguous values and a conv's output needs no copy.
+
+Max pooling sends each output's gradient to the one input that won its
+window; on ties, to the first in row-major window order, as PyTorch does (it
+matters after a ReLU, where whole windows are 0). The forward keeps the
+winner's position in the window as a uint8 per output (1 byte, not a float
+mask per input).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinytorch.core import Context, Function, Tensor
+from tinytorch.vision.ops_conv import Pair, from_chwn, output_size, pad_chwn, pair, to_chwn, window_slice
+
+
+def index_dtype(window: int) -> np.dtype:
+    """The smallest unsigned dtype that can number `window` positions."""
+    return np.dtype(np.uint8) if window <= 256 else np.dtype(np.int64)
+
+
+class MaxPool2d(Function):
+    """out[b, c, i, j] = max of the (kh, kw) window at (i·sh - ph, j·sw - pw), padding counting as -inf.
+
+    x: (B, C, H, W) -> (B, C, OH, OW). Saves the argmax within each window (uint8).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+        _, _, h, w = x.shape
+        oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+        xp = pad_chwn(to_chwn(x), padding, -np.inf)  # (C, Hp, Wp, B); -inf never wins a window
+        out = argmax = None
+        for k in range(kh * kw):  # window element k = (i, j), in row-major order
+            i, j = divmod(k, kw)
+            values = xp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]  # (C, OH, OW, B)
+            if out is None:
+                out = values.copy()
+                argmax = np.zeros(out.shape, dtype=index_dtype(kh * kw))
+                continue
+            better = values > out  # strictly: on a tie the earlier element keeps the window
+            np.putmask(argmax, better, k)
+            np.maximum(out, values, out=out)
+        ctx.save_for_backward(argmax)
+        ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
+        return from_chwn(out)  # (B, C, OH, OW) view
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        (argmax,) = ctx.saved_tensors
+        padded_shape, (kh, kw), (sh, sw), (ph, pw), (h, w) = ctx.geometry
+        g = to_chwn(grad)  # (C, OH, OW, B)
+        _, oh, ow, _ = g.shape
+        dxp = np.zeros(padded_shape, dtype=g.dtype)
+        disjoint = sh >= kh and sw >= kw  # each input in at most one window: write, don't add
+        for k in range(kh * kw):
+            i, j = divmod(k, kw)
+            target = dxp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]
+            if disjoint:
+                np.multiply(g, argmax == k, out=target)
+            else:
+                target += g * (argmax == k)
+        return from_chwn(dxp[:, ph : ph + h, pw : pw + w])
+        ### END SOLUTION
+
+
+class AvgPool2d(Function):
+    """out[b, c, i, j] = mean of the (kh, kw) window, padding counting as 0 (PyTorch's
+    count_include_pad=True: always divided by kh·kw). x: (B, C, H, W) -> (B, C, OH, OW)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+        _, _, h, w = x.shape
+        oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+        xp = pad_chwn(to_chwn(x), padding)  # (C, Hp, Wp, B)
+        total = None
+        for k in range(kh * kw):
+            i, j = divmod(k, kw)
+            values = xp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]  # (C, OH, OW, B)
+            if total is None:
+                total = values.copy()
+            else:
+                total += values
+        assert total is not None
+        total *= total.dtype.type(1 / (kh * kw))
+        ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
+        return from_chwn(total)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        padded_shape, (kh, kw), (sh, sw), (ph, pw), (h, w) = ctx.geometry
+        g = to_chwn(grad) * grad.dtype.type(1 / (kh * kw))  # (C, OH, OW, B): each input got 1/(kh·kw)
+        _, oh, ow, _ = g.shape
+        dxp = np.zeros(padded_shape, dtype=g.dtype)
+        for k in range(kh * kw):
+            i, j = divmod(k, kw)
+            dxp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)] += g
+        return from_chwn(dxp[:, ph : ph + h, pw : pw + w])
+        ### END SOLUTION
+
+
+# ---------------------------------------------------------- readable: the loops
+
+
+class MaxPool2dLoop(Function):
+    """Max pooling one window at a time (teaching version and test oracle); shapes as `MaxPool2d`."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+        batch, channels, h, w = x.shape
+        oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+        out = np.empty((batch, channels, oh, ow), dtype=x.dtype)
+        winner = np.empty((batch, channels, oh, ow), dtype=np.int64)  # flat index in the window
+        for b in range(batch):
+            for c in range(channels):
+                for i in range(oh):
+                    for j in range(ow):
+                        window = xp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
+                        winner[b, c, i, j] = np.argmax(window)  # the first maximum, row-major
+                        out[b, c, i, j] = window.max()
+        ctx.save_for_backward(winner)
+        ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
+        return out
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        (winner,) = ctx.saved_tensors
+        padded_shape, (_, kw), (sh, sw), (ph, pw), (h, w) = ctx.geometry
+        dxp = np.zeros(padded_shape, dtype=grad.dtype)
+        batch, channels, oh, ow = grad.shape
+        for b in range(batch):
+            for c in range(channels):
+                for i in range(oh):
+                    for j in range(ow):
+                        di, dj = divmod(int(winner[b, c, i, j]), kw)
+                        dxp[b, c, i * sh + di, j * sw + dj] += grad[b, c, i, j]
+        return dxp[:, :, ph : ph + h, pw : pw + w]
+        ### END SOLUTION
+
+
+class AvgPool2dLoop(Function):
+    """Average pooling one window at a time (teaching version and test oracle); shapes as `AvgPool2d`."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+        batch, channels, h, w = x.shape
+        oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        out = np.empty((batch, channels, oh, ow), dtype=x.dtype)
+        for b in range(batch):
+            for c in range(channels):
+                for i in range(oh):
+                    for j in range(ow):
+                        out[b, c, i, j] = xp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw].sum() / (kh * kw)
+        ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
+        return out
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 09
+        padded_shape, (kh, kw), (sh, sw), (ph, pw), (h, w) = ctx.geometry
+        dxp = np.zeros(padded_shape, dtype=grad.dtype)
+        batch, channels, oh, ow = grad.shape
+        for b in range(batch):
+            for c in range(channels):
+                for i in range(oh):
+                    for j in range(ow):
+                        dxp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw] += grad[b, c, i, j] / (kh * kw)
+        return dxp[:, :, ph : ph + h, pw : pw + w]
+        ### END SOLUTION
+
+
+# -------------------------------------------------------------- functional API
+
+
+def check_pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, name: str) -> tuple[Pair, Pair, Pair]:
+    """Validate a pooling call (errors worded with `name`); returns (kernel, stride, padding) as pairs."""
+    if not isinstance(x, Tensor) or x.dtype.kind != "f":
+        got = x.dtype if isinstance(x, Tensor) else type(x).__name__
+        raise TypeError(f"{name}: expected a float32 or float64 input Tensor, got {got}")
+    if x.ndim != 4:
+        raise ValueError(f"{name}: expected a 4-D input (B, C, H, W), got shape {x.shape}")
+    kernel = pair(kernel_size, "kernel_size", name, 1)
+    stride_hw = kernel if stride is None else pair(stride, "stride", name, 1)
+    padding_hw = pair(padding, "padding", name, 0)
+    if padding_hw[0] > kernel[0] // 2 or padding_hw[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{name}: padding should be at most half of the kernel size, but got padding={padding_hw} "
+            f"and kernel_size={kernel}"
+        )
+    h, w = x.shape[2:]
+    out_hw = tuple(output_size(n, k, s, p) for n, k, s, p in zip((h, w), kernel, stride_hw, padding_hw))
+    if min(out_hw) < 1:
+        raise ValueError(
+            f"{name}: kernel_size={kernel} does not fit in the input of shape {x.shape} "
+            f"with padding={padding_hw} (output size would be {out_hw})"
+        )
+    return kernel, stride_hw, padding_hw
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Max over each (kh, kw) window, every stride (default: kernel_size). (B, C, H, W) -> (B, C, OH, OW)."""
+    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, "max_pool2d")
+    return MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
+
+
+def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Mean over each (kh, kw) window (zero padding counted). (B, C, H, W) -> (B, C, OH, OW)."""
+    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, "avg_pool2d")
+    return AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
+
+
+def max_pool2d_reference(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """`max_pool2d` by the loop version (teaching version and test oracle)."""
+    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, "max_pool2d_reference")
+    return MaxPool2dLoop.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
+
+
+def avg_pool2d_reference(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """`avg_pool2d` by the loop version (teaching version and test oracle)."""
+    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, "avg_pool2d_reference")
+    return AvgPool2dLoop.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
