@@ -1,0 +1,153 @@
+"""Module 09: max_pool2d / avg_pool2d and their modules — fast vs loop, ties, gradcheck, errors."""
+
+import numpy as np
+import pytest
+
+import tinytorch.core as tc
+from tinytorch.core import Tensor
+from tinytorch.vision import AvgPool2d, MaxPool2d
+from tinytorch.vision import functional as VF
+
+pytestmark = pytest.mark.module09
+
+# (shape, kernel, stride, padding)
+CONFIGS = [
+    ((2, 3, 8, 8), 2, None, 0),
+    ((2, 2, 11, 11), 2, None, 0),  # odd: the last row and column fall outside every window
+    ((1, 2, 7, 9), 3, 2, 1),
+    ((2, 1, 6, 6), 3, 1, 1),  # overlapping windows
+    ((1, 3, 9, 7), (3, 2), (2, 1), (1, 0)),
+    ((2, 2, 5, 5), 5, None, 2),
+    ((1, 1, 4, 6), 1, 2, 0),
+]
+IDS = [f"{'x'.join(map(str, c[0]))}-k{c[1]}-s{c[2]}-p{c[3]}" for c in CONFIGS]
+POOLS = {"max": (VF.max_pool2d, VF.max_pool2d_reference), "avg": (VF.avg_pool2d, VF.avg_pool2d_reference)}
+
+
+def naive_pool(x, kind, kernel, stride, padding):
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    stride = kernel if stride is None else stride
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    fill = -np.inf if kind == "max" else 0.0
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.empty((*x.shape[:2], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
+            out[:, :, i, j] = window.max(axis=(2, 3)) if kind == "max" else window.mean(axis=(2, 3))
+    return out
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("kind", POOLS)
+@pytest.mark.parametrize("version", [0, 1], ids=["fast", "loop"])
+def test_pool_forward_matches_the_definition_and_gradcheck(config, kind, version):
+    shape, kernel, stride, padding = config
+    fn = POOLS[kind][version]
+    x = Tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    out = fn(x, kernel, stride, padding)
+    np.testing.assert_allclose(out.data, naive_pool(x.data, kind, kernel, stride, padding), rtol=1e-12)
+    assert tc.gradcheck(lambda t: fn(t, kernel, stride, padding), x)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("kind", POOLS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
+def test_fast_pool_equals_the_loop_version_forward_and_backward(config, kind, dtype):
+    shape, kernel, stride, padding = config
+    r = np.random.default_rng(2)
+    data = np.maximum(r.standard_normal(shape), 0).astype(dtype)  # ReLU'd: many tied windows of zeros
+    results = []
+    for fn in POOLS[kind]:
+        x = Tensor(data, requires_grad=True)
+        out = fn(x, kernel, stride, padding)
+        out.backward(np.random.default_rng(3).standard_normal(out.shape).astype(dtype))
+        assert out.dtype == dtype and x.grad.dtype == dtype
+        results.append((out.data, x.grad.data))
+    for fast, loop in zip(*results, strict=True):
+        np.testing.assert_allclose(fast, loop, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("version", [0, 1], ids=["fast", "loop"])
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum(version):
+    """As PyTorch: the first maximum in row-major window order wins, also with overlapping windows."""
+    fn = POOLS["max"][version]
+    x = Tensor(
+        np.array(
+            [[[[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 2.0], [3.0, 0.0, 5.0, 5.0], [0.0, 3.0, 5.0, 5.0]]]]
+        ),
+        requires_grad=True,
+    )
+    fn(x, 2).backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
+    expected = np.zeros((4, 4))
+    expected[0, 0], expected[1, 3], expected[2, 0], expected[2, 2] = 1.0, 2.0, 3.0, 4.0
+    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    y = Tensor(np.zeros((1, 1, 3, 3)), requires_grad=True)  # all tied, windows overlapping (stride 1)
+    fn(y, 2, 1).backward(np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(y.grad.data[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
+def test_pool_modules_default_stride_repr_and_float32():
+    pool = MaxPool2d(2)
+    assert (
+        pool.stride == 2
+        and repr(pool) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    )
+    assert repr(AvgPool2d((2, 3), stride=1)) == "AvgPool2d(kernel_size=(2, 3), stride=1, padding=0)"
+    x = tc.randn(2, 3, 11, 11)
+    out = pool(x)
+    assert out.shape == (2, 3, 5, 5) and out.dtype == tc.float32
+    np.testing.assert_allclose(out.data, naive_pool(x.data, "max", 2, None, 0), rtol=1e-6)
+    avg = AvgPool2d(3, 2, 1)(x)
+    assert avg.shape == (2, 3, 6, 6)
+    np.testing.assert_allclose(avg.data, naive_pool(x.data, "avg", 3, 2, 1), rtol=1e-5, atol=1e-6)
+
+
+def test_pooling_records_no_gradient_for_inputs_without_one():
+    out = VF.max_pool2d(tc.randn(1, 1, 4, 4), 2)
+    assert not out.requires_grad and out.grad_fn is None
+
+
+ERROR_CASES = [
+    (
+        lambda: VF.max_pool2d(tc.randn(4, 4), 2),
+        r"max_pool2d: expected a 4-D input \(B, C, H, W\), got shape \(4, 4\)",
+    ),
+    (
+        lambda: VF.max_pool2d(tc.randn(1, 1, 8, 8), 3, padding=2),
+        r"max_pool2d: padding should be at most half of the kernel size, "
+        r"but got padding=\(2, 2\) and kernel_size=\(3, 3\)",
+    ),
+    (
+        lambda: VF.avg_pool2d(tc.randn(1, 1, 8, 8), 2, padding=(0, 2)),
+        r"avg_pool2d: padding should be at most half",
+    ),
+    (lambda: VF.avg_pool2d(tc.randn(1, 1, 8, 8), 2, stride=0), r"avg_pool2d: stride must be a positive int"),
+    (lambda: VF.max_pool2d(tc.randn(1, 1, 8, 8), 0), r"max_pool2d: kernel_size must be a positive int"),
+    (
+        lambda: VF.max_pool2d(tc.randn(1, 1, 2, 8), 3),
+        r"max_pool2d: kernel_size=\(3, 3\) does not fit in the input of shape \(1, 1, 2, 8\)",
+    ),
+    (lambda: MaxPool2d(2, padding=-1), r"MaxPool2d: padding must be a non-negative"),
+    (
+        lambda: MaxPool2d(3, padding=2)(tc.randn(1, 1, 8, 8)),
+        r"MaxPool2d\(kernel_size=3, stride=3, padding=2.*padding should be",
+    ),
+    (
+        lambda: AvgPool2d(2)(tc.randn(2, 8, 8)),
+        r"AvgPool2d\(kernel_size=2, stride=2, padding=0\): expected a 4-D input",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), ERROR_CASES)
+def test_pool_bad_inputs_raise_clear_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_pool_rejects_integer_tensors():
+    with pytest.raises(TypeError, match=r"max_pool2d: expected a float32 or float64 input Tensor, got int64"):
+        VF.max_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2)
