@@ -34,7 +34,7 @@ def as_index_array(idx: Any, num_embeddings: int, owner: str) -> np.ndarray:
         array = idx.data
     else:
         array = np.asarray(idx)
-        if array.dtype.kind not in "iu":
+        if array.dtype.kind not in "iu" and array.size:  # ([] is a float64 array: an empty prompt)
             raise TypeError(f"{owner}: indices must be integers, got {type(idx).__name__} of {array.dtype}")
     array = array.astype(np.int64, copy=False)
     if array.size and (array.min() < 0 or array.max() >= num_embeddings):

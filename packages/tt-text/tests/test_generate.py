@@ -1,0 +1,143 @@
+"""Module 15 (generation): sampling, the KV cache, strings through a tokenizer, batches, seeds."""
+
+import numpy as np
+import pytest
+
+import tinytorch.core as tc
+from tinytorch.core import Tensor
+from tinytorch.text import GPTConfig, KVCache, TinyGPT
+from tinytorch.text.gpt import sample_next
+
+pytestmark = pytest.mark.module15
+
+CONFIG = GPTConfig(vocab_size=11, block_size=16, n_layer=2, n_head=2, n_embd=16)
+
+
+class LetterTokenizer:
+    """The smallest tokenizer: 'a' -> 0, 'b' -> 1, ..."""
+
+    def encode(self, text):
+        return [ord(c) - ord("a") for c in text]
+
+    def decode(self, ids):
+        return "".join(chr(ord("a") + i) for i in ids)
+
+
+@pytest.fixture
+def model():
+    tc.manual_seed(0)
+    m = TinyGPT(CONFIG)
+    for p in m.parameters():  # sharper than the 0.02 init: distributions far from uniform
+        p.data += np.random.default_rng(p.size).standard_normal(p.shape).astype(np.float32) * 0.3
+    return m
+
+
+def test_greedy_is_the_argmax_of_the_forward(model):
+    out = model.generate([1, 2, 3], 5, temperature=0)
+    assert out.shape == (8,) and out.dtype == np.int64
+    ids = [1, 2, 3]
+    for _ in range(5):
+        logits, _ = model(np.array([ids]))
+        ids.append(int(logits.data[0, -1].argmax()))
+    assert out.tolist() == ids
+
+
+@pytest.mark.parametrize("temperature", [0, 0.8, 1.5])
+@pytest.mark.parametrize("top_k", [None, 3])
+def test_kv_cache_gives_exactly_the_same_tokens(model, temperature, top_k):
+    prompt = np.array([[1, 2, 3], [4, 4, 0], [10, 9, 8]])
+    # 30 new tokens: past block_size 16, so the window slides too
+    cached = model.generate(prompt, 30, temperature=temperature, top_k=top_k, seed=5, use_cache=True)
+    plain = model.generate(prompt, 30, temperature=temperature, top_k=top_k, seed=5, use_cache=False)
+    assert cached.shape == (3, 33)
+    np.testing.assert_array_equal(cached.data, plain.data)
+
+
+def test_kv_cache_logits_match_the_full_forward(model):
+    ids = np.array([[1, 5, 2, 7, 3]])
+    caches = [KVCache(1, 2, CONFIG.block_size, 8, np.float32) for _ in range(CONFIG.n_layer)]
+    first = model._forward_cached(ids[:, :3], caches, 0)
+    np.testing.assert_allclose(first, model(ids[:, :3])[0].data[:, -1], atol=1e-5)
+    for t in (3, 4):
+        step = model._forward_cached(ids[:, t : t + 1], caches, t)
+        np.testing.assert_allclose(step, model(ids[:, : t + 1])[0].data[:, -1], atol=1e-5)
+    assert caches[0].length == 5
+
+
+def test_seeds_reproduce_and_differ(model):
+    a = model.generate([1, 2], 20, seed=1)
+    b = model.generate([1, 2], 20, seed=1)
+    c = model.generate([1, 2], 20, seed=2)
+    np.testing.assert_array_equal(a.data, b.data)
+    assert not np.array_equal(a.data, c.data)
+    tc.manual_seed(7)  # without seed: tinytorch.core's global generator
+    d = model.generate([1, 2], 20)
+    tc.manual_seed(7)
+    e = model.generate([1, 2], 20)
+    np.testing.assert_array_equal(d.data, e.data)
+
+
+def test_batch_rows_are_generated_independently(model):
+    batch = model.generate([[1, 2, 3], [3, 2, 1]], 10, temperature=0)
+    np.testing.assert_array_equal(batch.data[0], model.generate([1, 2, 3], 10, temperature=0).data)
+    np.testing.assert_array_equal(batch.data[1], model.generate([3, 2, 1], 10, temperature=0).data)
+
+
+def test_string_prompt_through_the_tokenizer(model):
+    model.tokenizer = LetterTokenizer()
+    text = model.generate("abc", 6, temperature=0)
+    assert isinstance(text, str) and len(text) == 9 and text.startswith("abc")
+    ids = model.generate([0, 1, 2], 6, temperature=0)
+    assert text == LetterTokenizer().decode(ids.tolist())
+
+
+def test_top_k_and_temperature_sampling():
+    logits = np.log(np.array([[0.5, 0.3, 0.15, 0.05]] * 20000))
+    draws = sample_next(logits, 1.0, None, np.random.default_rng(0))
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 20000, [0.5, 0.3, 0.15, 0.05], atol=0.01)
+    top2 = sample_next(logits, 1.0, 2, np.random.default_rng(0))
+    np.testing.assert_allclose(np.bincount(top2, minlength=4) / 20000, [0.625, 0.375, 0, 0], atol=0.01)
+    cold = sample_next(logits, 0.05, None, np.random.default_rng(0))
+    assert np.mean(cold == 0) > 0.99  # low temperature: almost greedy
+    np.testing.assert_array_equal(sample_next(logits[:3], 0, None, None), [0, 0, 0])
+    np.testing.assert_array_equal(sample_next(logits[:3], 2.0, 1, np.random.default_rng(0)), [0, 0, 0])
+
+
+def test_generation_builds_no_graph_and_restores_the_mode(model):
+    model.train()
+    out = model.generate([1, 2], 5, seed=0)
+    assert out.grad_fn is None and not out.requires_grad
+    assert all(p.grad is None for p in model.parameters())
+    assert model.training
+    model.eval()
+    model.generate([1, 2], 2, seed=0)
+    assert not model.training
+
+
+def test_zero_new_tokens_returns_the_prompt(model):
+    assert model.generate([3, 4], 0).tolist() == [3, 4]
+    assert model.generate(Tensor(np.array([3, 4])), 2, temperature=0).shape == (4,)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        (("abc", 3), {}, TypeError, "needs model.tokenizer"),
+        (([1, 11], 3), {}, IndexError, r"token id 11 is out of range"),
+        (([], 3), {}, ValueError, "T >= 1"),
+        (([1], -1), {}, ValueError, "max_new_tokens must be >= 0"),
+        (([1], 2.5), {}, TypeError, "max_new_tokens must be an int"),
+        (([1], 3), {"temperature": -1}, ValueError, "temperature must be"),
+        (([1], 3), {"top_k": 0}, ValueError, "top_k must be"),
+    ],
+)
+def test_generate_errors(model, args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        model.generate(*args, **kwargs)
+
+
+def test_cache_overflow_is_an_error():
+    cache = KVCache(1, 1, 4, 2, np.float32)
+    cache.append(np.zeros((1, 1, 3, 2), np.float32), np.zeros((1, 1, 3, 2), np.float32))
+    with pytest.raises(ValueError, match="do not fit"):
+        cache.append(np.zeros((1, 1, 2, 2), np.float32), np.zeros((1, 1, 2, 2), np.float32))
