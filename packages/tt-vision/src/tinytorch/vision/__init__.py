@@ -1,6 +1,7 @@
 """tinytorch.vision (being written)."""
 
-from tinytorch.vision import functional
+from tinytorch.vision import datasets, functional, transforms
+from tinytorch.vision.datasets import MNIST
 from tinytorch.vision.layers import AvgPool2d, Conv2d, MaxPool2d
 
 __version__ = "0.1.0"
@@ -8,6 +9,9 @@ __version__ = "0.1.0"
 __all__: list[str] = [
     "AvgPool2d",
     "Conv2d",
+    "MNIST",
     "MaxPool2d",
+    "datasets",
     "functional",
+    "transforms",
 ]
