@@ -1,9 +1,17 @@
-"""The ``tinytorch`` command.
+"""The ``tinytorch`` command: course tools for students and instructors.
 
-``tinytorch release --through N --out DIR [--root PATH]`` writes a student copy of
-the repository (see :mod:`tinytorch.course.release`) and prints a one-paragraph
-summary. Exit codes: 0 done, 2 refused (bad arguments, bad markers, unusable DIR;
-nothing written).
+Subcommands (``tinytorch COMMAND --help`` for each):
+
+- ``doctor``: Python, NumPy, BLAS threads, installed packages, datasets -- each ok or not, with the fix
+- ``status``: per module, the tests passed/failed against the installed code; milestones unlocked
+- ``test NN [--oracle] [-- PYTEST ARGS]``: one module's tests
+- ``milestones [xor|mnist|gpt] [--force] [-- SCRIPT ARGS]``: run a phase milestone (or list them)
+- ``release --through N --out DIR``: the student copy (solutions of modules > N stripped)
+- ``bench run --name LABEL [-- PYTEST ARGS]``, ``bench compare [RUNS...]``: benchmark history
+- ``check-releases [--modules 1-15] [--jobs J]``: the course honesty check CI runs
+
+Exit codes: 0 success; 1 a check or test failed; 2 refused (bad arguments, missing files);
+``test`` and ``bench run`` return pytest's exit code, ``milestones`` the script's.
 """
 
 from __future__ import annotations
@@ -13,14 +21,32 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tinytorch.course.catalog import MILESTONES
 from tinytorch.course.release import MODULES, ReleaseError, ReleaseResult, find_root, release
+from tinytorch.course.testing import format_modules
 
 __all__ = ["main", "summary"]
 
 
+def _module_number(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a module number (01..15)") from None
+    if number not in MODULES:
+        raise argparse.ArgumentTypeError(f"module {text} does not exist (01..15)")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tinytorch", description="TinyTorch course tools.")
+    parser = argparse.ArgumentParser(
+        prog="tinytorch",
+        description="TinyTorch course tools. Arguments after `--` go to pytest (test, bench run) "
+        "or to the milestone script (milestones).",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    root_help = "repository root (default: nearest hatch.toml upwards from the current folder)"
+
     rel = commands.add_parser(
         "release",
         help="copy the repository with the solutions of modules > N stripped",
@@ -29,9 +55,81 @@ def _parser() -> argparse.ArgumentParser:
     )
     rel.add_argument("--through", type=int, required=True, metavar="N", help="last module kept (0..15)")
     rel.add_argument("--out", type=Path, required=True, metavar="DIR", help="empty folder outside the repo")
-    rel.add_argument(
-        "--root", type=Path, default=None, help="repository root (default: nearest hatch.toml upwards)"
+    rel.add_argument("--root", type=Path, default=None, help=root_help)
+
+    commands.add_parser(
+        "doctor",
+        help="check Python, NumPy/BLAS, installed packages and datasets",
+        description="One line per check, ok/warn/FAIL with the fix; exit code 1 if a required one fails.",
     )
+
+    status = commands.add_parser(
+        "status",
+        help="tests passed/failed per module against the installed code, and milestones",
+        description="Runs every installed package's tests (not the oracle ones) in a subprocess and "
+        "shows one row per module, then which milestones are unlocked.",
+    )
+    status.add_argument("--root", type=Path, default=None, help=root_help)
+
+    test = commands.add_parser(
+        "test",
+        help="run one module's tests (pytest -m moduleNN)",
+        description="Runs `pytest -m moduleNN` over the installed packages' tests (tests/oracle "
+        "left out unless --oracle; they need PyTorch). Exit code: pytest's.",
+    )
+    test.add_argument("module", type=_module_number, metavar="NN", help="module number, 01..15")
+    test.add_argument("--oracle", action="store_true", help="include the PyTorch-oracle tests")
+
+    ms = commands.add_parser(
+        "milestones",
+        help="run a phase milestone once the modules it needs are done (no name: list them)",
+        description="Milestones and the modules they need: "
+        + "; ".join(f"{k}: {format_modules(m.needs)}" for k, m in MILESTONES.items())
+        + ". A milestone whose modules' tests fail is not run unless --force.",
+    )
+    ms.add_argument("name", nargs="?", choices=sorted(MILESTONES), help="milestone to run")
+    ms.add_argument("--force", action="store_true", help="run even if needed modules are not done")
+    ms.add_argument("--root", type=Path, default=None, help=root_help)
+
+    bench = commands.add_parser("bench", help="run the benchmarks under a label; compare saved runs")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True, metavar="ACTION")
+    brun = bench_commands.add_parser(
+        "run",
+        help="run the benchmark suite and save it under LABEL",
+        description="Runs benchmarks/run.py: time (pytest-benchmark) and peak memory (memray) per "
+        "benchmark, saved as .benchmarks/<machine>/NNNN_LABEL.json with machine and commit info.",
+    )
+    brun.add_argument("--name", required=True, metavar="LABEL", help="run label (letters, digits, . _ -)")
+    brun.add_argument("--root", type=Path, default=None, help=root_help)
+    bcmp = bench_commands.add_parser(
+        "compare",
+        help="compare saved runs: median time, peak memory, ratio to a baseline",
+        description="RUNS: files, folders of JSON files (e.g. a class's runs), or saved runs by "
+        "name (0003_alice), number (3) or label (alice: all runs so labelled). Default: every "
+        "saved run. The baseline is the first run unless --baseline.",
+    )
+    bcmp.add_argument("runs", nargs="*", metavar="RUNS")
+    bcmp.add_argument("--baseline", metavar="RUN", help="the run the ratios are relative to")
+    bcmp.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw the ratios (needs matplotlib)")
+    bcmp.add_argument("-k", dest="select", metavar="TEXT", help="only benchmarks whose name contains TEXT")
+    bcmp.add_argument("--storage", type=Path, default=None, help="run storage (default: ROOT/.benchmarks)")
+    bcmp.add_argument("--root", type=Path, default=None, help=root_help)
+
+    check = commands.add_parser(
+        "check-releases",
+        help="CI: for each module N, a release through N-1 fails N's tests and passes the earlier ones",
+        description="The course honesty check: the reference passes every test; for every module "
+        "N, in a release through N-1, each of module N's tests fails and every earlier module's "
+        "test passes; a release through 0 imports. Exit code 1 on any error.",
+    )
+    check.add_argument(
+        "--modules", default="1-15", metavar="RANGE", help="modules to check, e.g. 1-15 or 1-4,9"
+    )
+    check.add_argument(
+        "--jobs", type=int, default=1, metavar="J", help="releases tested in parallel (default 1)"
+    )
+    check.add_argument("--require-tests", action="store_true", help="a module without tests is an error")
+    check.add_argument("--root", type=Path, default=None, help=root_help)
     return parser
 
 
@@ -62,17 +160,93 @@ def summary(result: ReleaseResult) -> str:
     )
 
 
+def _root(given: Path | None) -> Path:
+    return given if given is not None else find_root(Path.cwd())
+
+
+def _root_or_none(given: Path | None) -> Path | None:
+    try:
+        return _root(given)
+    except ReleaseError:
+        return None
+
+
+def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
+    # Subcommand modules are imported here so that `tinytorch release` stays as light as it was.
+    if args.command == "release":
+        print(summary(release(_root(args.root), args.out, args.through)))
+        return 0
+    if args.command == "doctor":
+        from tinytorch.course.doctor import doctor
+        from tinytorch.course.doctor import report as doctor_report
+
+        checks, code = doctor()
+        print(doctor_report(checks, code))
+        return code
+    if args.command == "status":
+        from tinytorch.course.status import status
+
+        text, code = status(_root_or_none(args.root))
+        print(text)
+        return code
+    if args.command == "test":
+        from tinytorch.course.status import run_module_tests
+
+        return run_module_tests(args.module, oracle=args.oracle, extra_args=passthrough)
+    if args.command == "milestones":
+        from tinytorch.course.status import list_milestones, run_milestone
+
+        if args.name is None:
+            text, code = list_milestones(_root_or_none(args.root))
+            print(text)
+            return code
+        return run_milestone(args.name, _root(args.root), force=args.force, extra_args=passthrough)
+    if args.command == "bench":
+        from tinytorch.course.bench import compare, run_benchmarks
+
+        if args.bench_command == "run":
+            return run_benchmarks(_root(args.root), args.name, passthrough)
+        storage = args.storage if args.storage is not None else _root(args.root) / ".benchmarks"
+        print(compare(args.runs, storage, baseline=args.baseline, plot_path=args.plot, select=args.select))
+        return 0
+    if args.command == "check-releases":
+        from tinytorch.course.check import check_releases, format_report, parse_modules
+
+        try:
+            modules = parse_modules(args.modules)
+        except ValueError as err:
+            raise ReleaseError(str(err)) from None
+        report = check_releases(
+            _root(args.root),
+            modules,
+            jobs=args.jobs,
+            require_tests=args.require_tests,
+            progress=lambda text: print(text, flush=True),
+        )
+        print()
+        print(format_report(report))
+        return 1 if report.errors else 0
+    raise AssertionError(args.command)  # argparse allows no other command
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``tinytorch`` command with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, passthrough = argv[:cut], argv[cut + 1 :]
     args = _parser().parse_args(argv)
+    if passthrough and args.command not in ("test", "milestones", "bench"):
+        print(f"tinytorch {args.command}: error: takes no arguments after --", file=sys.stderr)
+        return 2
+    from tinytorch.course.bench import BenchError  # light: standard library only
+
     try:
-        if args.command == "release":
-            root = args.root if args.root is not None else find_root(Path.cwd())
-            print(summary(release(root, args.out, args.through)))
-    except ReleaseError as err:
+        return _run(args, passthrough)
+    except (ReleaseError, BenchError) as err:
         print(f"tinytorch {args.command}: error: {err}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":
