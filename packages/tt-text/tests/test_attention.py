@@ -119,7 +119,12 @@ def test_mask_true_means_may_attend():
         (((5, 4), (5, 4), (5, 4)), {"mask": np.ones((5, 5)), "is_causal": False}, TypeError, "bool"),
         (((5, 4), (5, 4), (5, 4)), {"mask": np.ones((4, 5), bool)}, ValueError, "does not broadcast"),
         (((5, 4), (5, 4), (5, 4)), {"mask": np.zeros((5, 5), bool)}, ValueError, "attend to no key"),
-        (((5, 4), (5, 4), (5, 4)), {"mask": np.ones((5, 5), bool), "is_causal": True}, ValueError, "not both"),
+        (
+            ((5, 4), (5, 4), (5, 4)),
+            {"mask": np.ones((5, 5), bool), "is_causal": True},
+            ValueError,
+            "not both",
+        ),
     ],
 )
 def test_bad_inputs_are_clear_errors(args, kwargs, error, match):
@@ -130,7 +135,9 @@ def test_bad_inputs_are_clear_errors(args, kwargs, error, match):
 
 
 def test_dropout_on_attention_probabilities():
-    q, k, v = (Tensor(np.random.default_rng(i).standard_normal((2, 8, 4)), requires_grad=True) for i in range(3))
+    q, k, v = (
+        Tensor(np.random.default_rng(i).standard_normal((2, 8, 4)), requires_grad=True) for i in range(3)
+    )
     tc.manual_seed(0)
     a = TF.scaled_dot_product_attention(q, k, v, dropout_p=0.5)
     tc.manual_seed(0)
@@ -151,7 +158,9 @@ def test_packed_self_attention_equals_split_heads_attention():
     out = PackedSelfAttention.apply(qkv, n_head=2, is_causal=True, dropout_p=0.0)
     b, t, _ = qkv.shape
     q, k, v = (qkv[:, :, i * 8 : (i + 1) * 8].reshape(b, t, 2, 4).transpose(1, 2) for i in range(3))
-    expected = TF.scaled_dot_product_attention_reference(q, k, v, is_causal=True).transpose(1, 2).reshape(b, t, 8)
+    expected = (
+        TF.scaled_dot_product_attention_reference(q, k, v, is_causal=True).transpose(1, 2).reshape(b, t, 8)
+    )
     np.testing.assert_allclose(out.data, expected.data, atol=1e-12)
     assert gradcheck(lambda x: PackedSelfAttention.apply(x, n_head=2, is_causal=True, dropout_p=0.0), qkv)
 

@@ -23,7 +23,13 @@ def float64_model(model):
 def test_config_defaults_are_the_cpu_shakespeare_run():
     c = GPTConfig()
     assert (c.vocab_size, c.block_size, c.n_layer, c.n_head, c.n_embd, c.dropout, c.bias) == (
-        65, 64, 4, 4, 128, 0.0, True
+        65,
+        64,
+        4,
+        4,
+        128,
+        0.0,
+        True,
     )
 
 

@@ -73,7 +73,9 @@ def test_layer_norm_module_like_torch():
     assert LayerNorm(8, bias=False).bias is None
     assert list(LayerNorm(8, elementwise_affine=False).parameters()) == []
     assert repr(ln) == "LayerNorm((8,), eps=1e-05, elementwise_affine=True)"
-    with pytest.raises(ValueError, match=r"input of shape \(2, 7\) does not end with normalized_shape \(8,\)"):
+    with pytest.raises(
+        ValueError, match=r"input of shape \(2, 7\) does not end with normalized_shape \(8,\)"
+    ):
         ln(Tensor(np.ones((2, 7), np.float32)))
     with pytest.raises(TypeError, match="float64 but the weight is float32"):
         ln(Tensor(np.ones((2, 8))))
@@ -122,7 +124,9 @@ def test_block_is_causal_bit_exact():
 
 
 def test_block_errors():
-    with pytest.raises(ValueError, match=r"CausalSelfAttention: embed_dim \(10\) must be divisible by num_heads \(3\)"):
+    with pytest.raises(
+        ValueError, match=r"CausalSelfAttention: embed_dim \(10\) must be divisible by num_heads \(3\)"
+    ):
         CausalSelfAttention(10, 3)
     with pytest.raises(ValueError, match="dropout probability"):
         TransformerBlock(8, 2, dropout=1.5)

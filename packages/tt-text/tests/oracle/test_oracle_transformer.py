@@ -119,7 +119,7 @@ def test_milestone_config_in_float32():
 
 def test_state_dict_round_trip_with_torch():
     config = GPTConfig(vocab_size=13, block_size=8, n_layer=1, n_head=2, n_embd=8)
-    ours, theirs = twin_gpts(config, np.dtype(np.float32))
+    _, theirs = twin_gpts(config, np.dtype(np.float32))
     fresh = TinyGPT(config)
     state = {k: v for k, v in theirs.state_dict().items() if k != "lm_head.weight"}
     fresh.load_state_dict(state)

@@ -24,7 +24,9 @@ from tinytorch.core import Tensor
 TOLERANCE = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-10}
 
 
-def assert_matches(actual: np.ndarray | Tensor, expected: torch.Tensor | np.ndarray, what: str, tol: float | None = None) -> None:
+def assert_matches(
+    actual: np.ndarray | Tensor, expected: torch.Tensor | np.ndarray, what: str, tol: float | None = None
+) -> None:
     if isinstance(actual, Tensor):
         actual = actual.data
     want = expected.detach().numpy() if isinstance(expected, torch.Tensor) else np.asarray(expected)
@@ -89,7 +91,10 @@ class TorchGPT(tnn.Module):
                 wte=tnn.Embedding(config.vocab_size, config.n_embd),
                 wpe=tnn.Embedding(config.block_size, config.n_embd),
                 h=tnn.ModuleList(
-                    [TorchBlock(config.n_embd, config.n_head, config.bias, config.gelu) for _ in range(config.n_layer)]
+                    [
+                        TorchBlock(config.n_embd, config.n_head, config.bias, config.gelu)
+                        for _ in range(config.n_layer)
+                    ]
                 ),
                 ln_f=tnn.LayerNorm(config.n_embd, bias=config.bias),
             )

@@ -280,10 +280,14 @@ def mha_state_from_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
             "kdim or vdim differ from embed_dim, which MultiHeadAttention does not support)"
         )
     out: dict[str, np.ndarray] = {}
-    for name, part in zip(("q_proj", "k_proj", "v_proj"), np.split(_array(state["in_proj_weight"]), 3)):
+    for name, part in zip(
+        ("q_proj", "k_proj", "v_proj"), np.split(_array(state["in_proj_weight"]), 3), strict=True
+    ):
         out[f"{name}.weight"] = part
     if "in_proj_bias" in state:
-        for name, part in zip(("q_proj", "k_proj", "v_proj"), np.split(_array(state["in_proj_bias"]), 3)):
+        for name, part in zip(
+            ("q_proj", "k_proj", "v_proj"), np.split(_array(state["in_proj_bias"]), 3), strict=True
+        ):
             out[f"{name}.bias"] = part
     for key in ("out_proj.weight", "out_proj.bias"):
         if key in state:
@@ -293,9 +297,15 @@ def mha_state_from_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
 def mha_state_to_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Ours -> torch.nn.MultiheadAttention's keys (the inverse of mha_state_from_torch)."""
-    out = {"in_proj_weight": np.concatenate([_array(state[f"{n}.weight"]) for n in ("q_proj", "k_proj", "v_proj")])}
+    out = {
+        "in_proj_weight": np.concatenate(
+            [_array(state[f"{n}.weight"]) for n in ("q_proj", "k_proj", "v_proj")]
+        )
+    }
     if "q_proj.bias" in state:
-        out["in_proj_bias"] = np.concatenate([_array(state[f"{n}.bias"]) for n in ("q_proj", "k_proj", "v_proj")])
+        out["in_proj_bias"] = np.concatenate(
+            [_array(state[f"{n}.bias"]) for n in ("q_proj", "k_proj", "v_proj")]
+        )
     for key in ("out_proj.weight", "out_proj.bias"):
         if key in state:
             out[key] = _array(state[key])

@@ -49,7 +49,9 @@ def as_index_array(idx: Any, num_embeddings: int, owner: str) -> np.ndarray:
 def embedding(idx: Any, weight: Tensor) -> Tensor:
     """weight[idx] with a scatter-add backward.  idx: (*) int64, weight: (V, D) -> (*, D)."""
     if not isinstance(weight, Tensor) or weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be a 2-D Tensor (V, D), got {getattr(weight, 'shape', weight)}")
+        raise ValueError(
+            f"embedding: weight must be a 2-D Tensor (V, D), got {getattr(weight, 'shape', weight)}"
+        )
     array = as_index_array(idx, weight.shape[0], "embedding")
     return ops_embedding.Embedding.apply(weight, array)
 
@@ -89,7 +91,7 @@ class PositionalEmbedding(Embedding):
     def __init__(self, max_len: int, embedding_dim: int, dtype: Any = float32) -> None:
         super().__init__(max_len, embedding_dim, dtype)
 
-    def forward(self, idx: Any, offset: int = 0) -> Tensor:  # type: ignore[override]
+    def forward(self, idx: Any, offset: int = 0) -> Tensor:
         length = _sequence_length(idx)
         if offset + length > self.num_embeddings:
             raise ValueError(

@@ -54,9 +54,7 @@ class GPTConfig:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"GPTConfig: {name} must be a positive int, got {value!r}")
         if self.n_embd % self.n_head:
-            raise ValueError(
-                f"GPTConfig: n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})"
-            )
+            raise ValueError(f"GPTConfig: n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"GPTConfig: dropout must be in [0, 1), got {self.dropout!r}")
         if self.gelu not in GELU_APPROXIMATIONS:
@@ -105,7 +103,7 @@ class TinyGPT(Module):
         tokenizer: Any = None,
     ) -> None:
         super().__init__()
-        given = {
+        given: dict[str, Any] = {
             k: v
             for k, v in dict(
                 vocab_size=vocab_size,
@@ -124,7 +122,9 @@ class TinyGPT(Module):
                 given["n_embd"] = HEAD_SIZE_DEFAULT * given.get("n_head", GPTConfig.n_head)
             config = GPTConfig(**given)
         elif given:
-            raise TypeError(f"TinyGPT: pass a GPTConfig or keywords, not both (got config and {sorted(given)})")
+            raise TypeError(
+                f"TinyGPT: pass a GPTConfig or keywords, not both (got config and {sorted(given)})"
+            )
         if not isinstance(config, GPTConfig):
             raise TypeError(f"TinyGPT: config must be a GPTConfig, got {type(config).__name__}")
         self.config = config
@@ -256,7 +256,9 @@ class TinyGPT(Module):
             prompt = self.tokenizer.encode(prompt)
         array = as_index_array(prompt, self.config.vocab_size, "generate")
         if array.ndim not in (1, 2) or array.shape[-1] == 0:
-            raise ValueError(f"generate: prompt ids must have shape (T,) or (B, T) with T >= 1, got {array.shape}")
+            raise ValueError(
+                f"generate: prompt ids must have shape (T,) or (B, T) with T >= 1, got {array.shape}"
+            )
         return (array if array.ndim == 2 else array[None, :]), array.ndim == 2
 
     def _generate_ids(

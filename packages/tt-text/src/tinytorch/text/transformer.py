@@ -28,7 +28,9 @@ from tinytorch.text.attention import _embed_dims, linear_tokens
 def _normalized_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if not dims or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in dims):
-        raise ValueError(f"LayerNorm: normalized_shape must be a positive int or tuple of them, got {shape!r}")
+        raise ValueError(
+            f"LayerNorm: normalized_shape must be a positive int or tuple of them, got {shape!r}"
+        )
     return tuple(int(n) for n in dims)
 
 
@@ -104,7 +106,9 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         ### BEGIN SOLUTION 14
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if elementwise_affine else None
-        self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if elementwise_affine and bias else None
+        self.bias = (
+            Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if elementwise_affine and bias else None
+        )
         ### END SOLUTION
 
     def forward(self, x: Tensor) -> Tensor:

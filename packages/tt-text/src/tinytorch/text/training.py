@@ -1,0 +1,184 @@
+"""Train a language model on Shakespeare the way nanoGPT does (milestone 4).
+
+    data = ShakespeareDataset("char")
+    model = TinyGPT(GPTConfig(vocab_size=data.vocab_size, bias=False))
+    result = train_on_shakespeare(model, data)  # nanoGPT's CPU run: 2,000 iterations
+    result.val_loss                              # mean over `final_eval_iters` validation batches
+
+The loop is nanoGPT's `train.py` with its `config/train_shakespeare_char.py`
+and the CPU command of its README (block 64, batch 12, 2,000 iterations,
+lr decay over 2,000): AdamW with betas (0.9, 0.99), weight decay 0.1 on the
+matrices only (embeddings and Linear weights; biases and LayerNorm gains
+undecayed), linear warm-up for 100 iterations then cosine decay from 1e-3 to
+1e-4, gradient clipping at norm 1.0, and every `eval_interval` iterations an
+estimate of the train and validation loss over `eval_iters` random batches.
+Batches come from their own seeded generators, so a run is reproducible.
+
+Given code: it only calls what the student has built (the model, AdamW,
+CosineWarmup, clip_grad_norm_, get_batch).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tinytorch.core import Tensor, no_grad
+from tinytorch.nn import Module
+from tinytorch.text.datasets import TextData
+from tinytorch.train.optim import AdamW, clip_grad_norm_
+from tinytorch.train.optim.lr_scheduler import CosineWarmup
+
+__all__ = ["TrainConfig", "TrainResult", "estimate_loss", "train_on_shakespeare"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """nanoGPT's shakespeare_char settings for its CPU run (README: val loss 1.88 after 2,000 iterations)."""
+
+    max_iters: int = 2000
+    batch_size: int = 12
+    block_size: int | None = None  # None: the model's block_size
+    learning_rate: float = 1e-3
+    min_lr: float = 1e-4
+    warmup_iters: int = 100
+    lr_decay_iters: int | None = None  # None: max_iters
+    weight_decay: float = 0.1
+    betas: tuple[float, float] = (0.9, 0.99)
+    grad_clip: float = 1.0
+    eval_interval: int = 250
+    eval_iters: int = 20  # per split, at every eval_interval (the CPU command's value)
+    final_eval_iters: int = 200  # per split, once at the end: the reported losses (nanoGPT's default)
+    seed: int = 1337
+
+    def __post_init__(self) -> None:
+        for name in ("max_iters", "batch_size", "eval_interval", "eval_iters", "final_eval_iters"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"TrainConfig: {name} must be an int >= 1, got {value!r}")
+        if not 0 <= self.warmup_iters < self.decay_iters:
+            raise ValueError(
+                f"TrainConfig: need 0 <= warmup_iters ({self.warmup_iters}) < lr_decay_iters ({self.decay_iters})"
+            )
+
+    @property
+    def decay_iters(self) -> int:
+        return self.max_iters if self.lr_decay_iters is None else self.lr_decay_iters
+
+
+@dataclass
+class TrainResult:
+    """What a run measured. Losses are mean cross-entropies in nats per token."""
+
+    config: TrainConfig
+    train_loss: float  # over final_eval_iters batches after the last iteration
+    val_loss: float
+    val_bits_per_char: float  # val_loss per character, in bits: comparable across tokenizers
+    losses: list[float] = field(default_factory=list)  # every iteration's training-batch loss
+    evals: list[dict[str, float]] = field(default_factory=list)  # {iter, train, val, lr, time}
+    train_seconds: float = 0.0  # the iterations only (evaluations excluded)
+    wall_seconds: float = 0.0  # everything, evaluations included
+    tokens_per_second: float = 0.0  # training tokens (batch x block) per training second
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def estimate_loss(
+    model: Module, data: TextData, eval_iters: int, batch_size: int, block_size: int, seed: int
+) -> dict[str, float]:
+    """Mean loss over `eval_iters` random batches of each split, in eval mode, without a graph.
+
+    Each call draws its batches from a generator seeded with `seed`, so two
+    models (or two checkpoints) are compared on the same windows."""
+    was_training = model.training
+    model.eval()
+    out = {}
+    try:
+        with no_grad():
+            for split in ("train", "val"):
+                rng = np.random.default_rng(seed)
+                losses = [
+                    model(*map(Tensor, data.get_batch(split, batch_size, block_size, rng)))[1].item()
+                    for _ in range(eval_iters)
+                ]
+                out[split] = float(np.mean(losses))
+    finally:
+        model.train(was_training)
+    return out
+
+
+def train_on_shakespeare(
+    model: Module,
+    data: TextData,
+    config: TrainConfig | None = None,
+    log: Callable[[str], None] | None = print,
+) -> TrainResult:
+    """Train `model` (forward(idx, targets) -> (logits, loss)) on `data` as nanoGPT does; see the module doc.
+
+    `log` receives one line per evaluation and per 100 iterations (None: silent).
+    Returns the final train/val losses, every iteration's loss and the timings.
+    """
+    cfg = config or TrainConfig()
+    block_size = cfg.block_size or model.config.block_size
+    decay = [p for p in model.parameters() if p.ndim >= 2]  # matmul weights and embeddings
+    no_decay = [p for p in model.parameters() if p.ndim < 2]  # biases, LayerNorm gains
+    optimizer = AdamW(
+        [
+            {"params": decay, "weight_decay": cfg.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=cfg.learning_rate,
+        betas=cfg.betas,
+    )
+    schedule = CosineWarmup(optimizer, cfg.warmup_iters, cfg.decay_iters, min_lr=cfg.min_lr)
+    batches = np.random.default_rng(cfg.seed)
+    say = log or (lambda _: None)
+    result = TrainResult(cfg, train_loss=float("nan"), val_loss=float("nan"), val_bits_per_char=float("nan"))
+    start = time.perf_counter()
+    train_seconds = 0.0
+
+    def evaluate(iteration: int, iters: int) -> None:
+        losses = estimate_loss(model, data, iters, cfg.batch_size, block_size, cfg.seed + 1)
+        entry = {"iter": iteration, **losses, "lr": optimizer.param_groups[0]["lr"], "time": train_seconds}
+        result.evals.append(entry)
+        say(
+            f"iter {iteration:5d}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f} "
+            f"({iters} batches each; {train_seconds:.1f} s training)"
+        )
+
+    model.train()
+    for iteration in range(cfg.max_iters):
+        if iteration % cfg.eval_interval == 0:
+            evaluate(iteration, cfg.eval_iters)
+        step_start = time.perf_counter()
+        x, y = data.get_batch("train", cfg.batch_size, block_size, batches)
+        _, loss = model(Tensor(x), Tensor(y))
+        optimizer.zero_grad()
+        loss.backward()
+        clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        optimizer.step()
+        schedule.step()
+        train_seconds += time.perf_counter() - step_start
+        result.losses.append(loss.item())
+        if iteration % 100 == 0 or iteration == cfg.max_iters - 1:
+            tokens_per_second = (iteration + 1) * cfg.batch_size * block_size / train_seconds
+            say(f"iter {iteration:5d}: loss {result.losses[-1]:.4f}, {tokens_per_second:,.0f} tokens/s")
+
+    final = estimate_loss(model, data, cfg.final_eval_iters, cfg.batch_size, block_size, cfg.seed + 1)
+    result.train_loss, result.val_loss = final["train"], final["val"]
+    result.val_bits_per_char = data.bits_per_char(result.val_loss, "val")
+    result.evals.append({"iter": cfg.max_iters, **final, "lr": optimizer.param_groups[0]["lr"], "time": train_seconds})
+    result.train_seconds = train_seconds
+    result.tokens_per_second = cfg.max_iters * cfg.batch_size * block_size / train_seconds
+    result.wall_seconds = time.perf_counter() - start
+    say(
+        f"final ({cfg.final_eval_iters} batches each): train loss {result.train_loss:.4f}, "
+        f"val loss {result.val_loss:.4f} = {result.val_bits_per_char:.3f} bits/char; "
+        f"{result.tokens_per_second:,.0f} tokens/s, {result.wall_seconds:.1f} s in all"
+    )
+    return result
