@@ -184,6 +184,10 @@ def test_a_consistent_but_invalid_payload_is_refused(tmp_path: Path) -> None:
     """A file whose checksum matches but whose merges are impossible (written by other code)."""
     from tinytorch.text.tokenizers.base import write_tokenizer_file
 
+    good = write_tokenizer_file(
+        tmp_path / "good.json", "bpe", {"pattern": None, "merges": [[97, 98], [256, 99]]}
+    )
+    assert BPETokenizer.load(good).encode("abcab") == [257, 256]  # a file written by hand works
     path = write_tokenizer_file(tmp_path / "bad.json", "bpe", {"pattern": None, "merges": [[97, 300]]})
     with pytest.raises(TokenizerFileError, match=r"merge 0 is \[97, 300\]"):
         BPETokenizer.load(path)
@@ -369,6 +373,8 @@ def test_bpe_decode_of_split_characters_and_bad_ids(trained: BPETokenizer) -> No
 
 def test_bpe_constructor_checks_merges() -> None:
     assert BPETokenizer([]).vocab_size == 256
+    assert BPETokenizer([]).encode("hé") == [104, 0xC3, 0xA9]  # no merges: the UTF-8 bytes
+    assert BPETokenizer([(97, 98), (256, 256)]).encode("ababab") == [257, 256]
     with pytest.raises(
         ValueError, match=r"merge 1 is \[256, 257\]; expected two ids of existing tokens \(0 <= id < 257\)"
     ):

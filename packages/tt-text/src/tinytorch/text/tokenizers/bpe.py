@@ -80,10 +80,12 @@ def split_text(text: str, pattern: str | re.Pattern[str] | None) -> list[str]:
 
     The chunks always concatenate back to `text` (checked: a pattern that skips
     characters would make encoding lose them)."""
+    ### BEGIN SOLUTION 15
     if pattern is None:
         return [text] if text else []
     compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
     chunks = compiled.findall(text)
+    ### END SOLUTION
     if sum(map(len, chunks)) != len(text):
         raise ValueError(
             f"BPE pre-split pattern {compiled.pattern!r} does not cover the whole text "
