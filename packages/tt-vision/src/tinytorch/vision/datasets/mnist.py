@@ -121,8 +121,12 @@ _SPLITS: Final = {
 }
 _IMAGES_MAGIC, _LABELS_MAGIC = 0x00000803, 0x00000801
 
-# pixel byte -> float32 in [0, 1], exactly torchvision's `byte / 255` (one gather instead of a divide)
-_TO_UNIT: Final = np.arange(256, dtype=np.float32) / np.float32(255)
+
+def _to_unit(pixels: np.ndarray) -> np.ndarray:
+    """uint8 pixels -> float32 in [0, 1]: exactly torchvision's `byte.float().div(255)`."""
+    out = pixels.astype(np.float32)
+    out /= np.float32(255)  # in place: one float32 array, not two
+    return out
 
 
 def _parse(name: str, raw: bytearray, where: str) -> np.ndarray:
@@ -316,7 +320,7 @@ class MNIST(Dataset):
             raise TypeError(f"MNIST: index must be an int, got {type(index).__name__}")
         if not -n <= index < n:
             raise IndexError(f"MNIST: index {index} out of range for {n} images")
-        image = Tensor(_TO_UNIT[self.data[index]][None])  # (1, 28, 28)
+        image = Tensor(_to_unit(self.data[index])[None])  # (1, 28, 28)
         if self.transform is not None:
             image = self.transform(image)
         return image, int(self.targets[index])
@@ -326,7 +330,7 @@ class MNIST(Dataset):
         """`(images (B, 1, 28, 28) float32, labels (B,) int64)`: the samples at `indices`, collated."""
         ### BEGIN SOLUTION 10
         indices = np.asarray(indices)
-        images = Tensor(_TO_UNIT[self.data[indices]][:, None])  # (B, 1, 28, 28), one gather
+        images = Tensor(_to_unit(self.data[indices])[:, None])  # (B, 1, 28, 28): one gather, one divide
         labels = Tensor(self.targets[indices])  # (B,) int64
         if self.transform is None:
             return images, labels
