@@ -22,6 +22,7 @@ from tinytorch.nn import GELU, Dropout, Linear, Module, Parameter, init
 from tinytorch.nn.ops_activation import GELU_APPROXIMATIONS
 from tinytorch.nn.ops_layer import check_dropout_p
 from tinytorch.text import ops_attention, ops_norm
+from tinytorch.text.ops_mlp import gelu_tanh
 from tinytorch.text.attention import _embed_dims, linear_tokens
 
 
@@ -121,8 +122,9 @@ class LayerNorm(Module):
 class MLP(Module):
     """Position-wise feed-forward: c_fc (C -> 4C), GELU, c_proj (4C -> C), dropout. (B, T, C) -> (B, T, C).
 
-    gelu: "tanh" (default here: about 6x faster in NumPy than the exact erf form, see
-    guide 14) or "none" (exact, nanoGPT's nn.GELU()).
+    gelu: "tanh" (the default here; computed by the in-place ops_mlp.GELUTanh node, about
+    10x faster in NumPy than the exact erf form, see guide 14) or "none" (exact, nanoGPT's
+    nn.GELU(), tinytorch.nn's erf-based GELU).
     """
 
     def __init__(self, n_embd: int, bias: bool = True, dropout: float = 0.0, gelu: str = "tanh") -> None:
@@ -138,7 +140,9 @@ class MLP(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         ### BEGIN SOLUTION 14
-        return self.dropout(linear_tokens(self.c_proj, self.gelu(linear_tokens(self.c_fc, x))))
+        h = linear_tokens(self.c_fc, x)  # (B, T, 4C)
+        h = gelu_tanh(h) if self.gelu.approximate == "tanh" else self.gelu(h)
+        return self.dropout(linear_tokens(self.c_proj, h))
         ### END SOLUTION
 
 
