@@ -376,13 +376,15 @@ def test_bpe_constructor_checks_merges() -> None:
     assert BPETokenizer([]).encode("hé") == [104, 0xC3, 0xA9]  # no merges: the UTF-8 bytes
     assert BPETokenizer([(97, 98), (256, 256)]).encode("ababab") == [257, 256]
     with pytest.raises(
-        ValueError, match=r"merge 1 is \[256, 257\]; expected two ids of existing tokens \(0 <= id < 257\)"
+        ValueError, match=r"merge 1 is \(256, 257\); expected two ids of existing tokens \(0 <= id < 257\)"
     ):
         BPETokenizer([(97, 98), (256, 257)])
     with pytest.raises(ValueError, match="merge 1 repeats merge 0"):
         BPETokenizer([(97, 98), (97, 98)])
-    with pytest.raises(ValueError, match=r"merge 0 is \[1, 2, 3\]"):
+    with pytest.raises(ValueError, match=r"merge 0 is \(1, 2, 3\)"):
         BPETokenizer([(1, 2, 3)])
+    with pytest.raises(ValueError, match="merge 0 is 7"):
+        BPETokenizer([7])  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize("pattern", [None, GPT2_SPLIT_PATTERN])

@@ -307,10 +307,13 @@ class BPETokenizer:
         checked: list[Pair] = []
         seen: dict[Pair, int] = {}
         for rank, merge in enumerate(merges):
-            pair = tuple(int(x) for x in merge) if len(merge) == 2 else None
+            try:
+                pair = tuple(int(x) for x in merge) if len(merge) == 2 else None
+            except (TypeError, ValueError):
+                pair = None
             if pair is None or not all(0 <= x < 256 + rank for x in pair):
                 raise ValueError(
-                    f"BPETokenizer: merge {rank} is {list(merge)!r}; expected two ids of existing tokens "
+                    f"BPETokenizer: merge {rank} is {merge!r}; expected two ids of existing tokens "
                     f"(0 <= id < {256 + rank})"
                 )
             left, right = pair
