@@ -7,9 +7,9 @@ from tinytorch.vision.layers import AvgPool2d, Conv2d, MaxPool2d
 __version__ = "0.1.0"
 
 __all__: list[str] = [
+    "MNIST",
     "AvgPool2d",
     "Conv2d",
-    "MNIST",
     "MaxPool2d",
     "datasets",
     "functional",
