@@ -236,8 +236,10 @@ def plot(runs: Sequence[Run], baseline: Run, path: Path, select: str | None = No
             "--plot needs matplotlib, which is not installed in this environment: "
             "pip install matplotlib (the hatch `milestones` environment has it)"
         ) from None
+    ticker = importlib.import_module("matplotlib.ticker")
     keys = benchmark_keys(runs, select)
     height = 0.8 / len(runs)
+    colors = plt.get_cmap("tab10" if len(runs) <= 10 else "tab20")
     fig, axes = plt.subplots(1, 2, figsize=(14, 1.0 + 0.45 * len(keys) * max(1, len(runs) / 2)), sharey=True)
     for ax, (title, value) in zip(axes, (("median time", _median), ("peak memory", _peak)), strict=True):
         for i, run in enumerate(runs):
@@ -247,9 +249,15 @@ def plot(runs: Sequence[Run], baseline: Run, path: Path, select: str | None = No
                 if v is not None and base:
                     ys.append(k + (i - (len(runs) - 1) / 2) * height)
                     xs.append(v / base)
-            ax.barh(ys, xs, height=height, label=run.name)
+            color = colors(i % colors.N)
+            # Bars grow from 1 (the baseline): left of it is better, right is worse.
+            ax.barh(ys, [x - 1 for x in xs], left=1, height=height, color=color, label=run.name)
+            ax.plot(xs, ys, "|", color=color, markersize=8)
         ax.axvline(1.0, color="black", linewidth=0.8)
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}x"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
         ax.set_title(f"{title} / baseline {baseline.name} (lower is better)")
     axes[0].set_yticks(range(len(keys)), keys, fontsize=8)
     axes[0].invert_yaxis()

@@ -7,6 +7,7 @@ Subcommands (``tinytorch COMMAND --help`` for each):
 - ``test NN [--oracle] [-- PYTEST ARGS]``: one module's tests
 - ``milestones [xor|mnist|gpt] [--force] [-- SCRIPT ARGS]``: run a phase milestone (or list them)
 - ``release --through N --out DIR``: the student copy (solutions of modules > N stripped)
+- ``grade STUDENT_DIR [--modules 1-8] [--json FILE]``: the reference's tests on a student's code
 - ``bench run --name LABEL [-- PYTEST ARGS]``, ``bench compare [RUNS...]``: benchmark history
 - ``check-releases [--modules 1-15] [--jobs J]``: the course honesty check CI runs
 
@@ -80,6 +81,18 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("module", type=_module_number, metavar="NN", help="module number, 01..15")
     test.add_argument("--oracle", action="store_true", help="include the PyTorch-oracle tests")
 
+    grade = commands.add_parser(
+        "grade",
+        help="run the reference's tests against a student's copy (run in the reference repository)",
+        description="Runs this repository's tests of the chosen modules with STUDENT_DIR's "
+        "packages/*/src first on PYTHONPATH (the student's code, graded by tests they could not "
+        "edit). Exit code 0 if every chosen module is done, 1 if not, 2 if it could not grade.",
+    )
+    grade.add_argument("student", type=Path, metavar="STUDENT_DIR", help="the student's release copy")
+    grade.add_argument("--modules", default="1-15", metavar="RANGE", help="modules to grade, e.g. 1-8")
+    grade.add_argument("--json", type=Path, metavar="FILE", help="also write the per-module results as JSON")
+    grade.add_argument("--root", type=Path, default=None, help=root_help)
+
     ms = commands.add_parser(
         "milestones",
         help="run a phase milestone once the modules it needs are done (no name: list them)",
@@ -129,6 +142,11 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=1, metavar="J", help="releases tested in parallel (default 1)"
     )
     check.add_argument("--require-tests", action="store_true", help="a module without tests is an error")
+    check.add_argument(
+        "--plugins",
+        action="store_true",
+        help="let pytest autoload third-party plugins (slower; off by default)",
+    )
     check.add_argument("--root", type=Path, default=None, help=root_help)
     return parser
 
@@ -193,6 +211,17 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         from tinytorch.course.status import run_module_tests
 
         return run_module_tests(args.module, oracle=args.oracle, extra_args=passthrough)
+    if args.command == "grade":
+        from tinytorch.course.check import parse_modules
+        from tinytorch.course.grade import grade
+
+        try:
+            modules = parse_modules(args.modules)
+        except ValueError as err:
+            raise ReleaseError(str(err)) from None
+        text, code = grade(_root(args.root), args.student, modules, json_path=args.json)
+        print(text)
+        return code
     if args.command == "milestones":
         from tinytorch.course.status import list_milestones, run_milestone
 
@@ -221,6 +250,7 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
             modules,
             jobs=args.jobs,
             require_tests=args.require_tests,
+            autoload_plugins=args.plugins,
             progress=lambda text: print(text, flush=True),
         )
         print()

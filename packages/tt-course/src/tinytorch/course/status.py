@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tinytorch.course.catalog import MILESTONES, MODULE_PACKAGES, MODULES, PHASE_PACKAGES, Milestone
+from tinytorch.course.catalog import MILESTONES, MODULE_PACKAGES, MODULES, PACKAGES, PHASE_PACKAGES, Milestone
 from tinytorch.course.testing import (
     Installed,
     Outcomes,
@@ -111,11 +111,14 @@ def milestone_rows(outcomes: Outcomes, installed: Mapping[str, Installed | None]
     rows = []
     for key, milestone in MILESTONES.items():
         missing = not_done(milestone.needs, outcomes, installed)
-        state = (
-            "ready: tinytorch milestones " + key
-            if not missing
-            else "needs " + "; ".join(_needs_text(m, why) for m, why in missing.items())
+        failing = [m for m in missing if not _missing_packages(m, installed)]
+        absent = sorted(
+            {p for m in missing for p in _missing_packages(m, installed)}, key=list(PACKAGES).index
         )
+        wants = ([f"modules {format_modules(failing)} done (tests fail)"] if failing else []) + (
+            [f"{', '.join(absent)} installed"] if absent else []
+        )
+        state = "ready: tinytorch milestones " + key if not missing else "needs " + "; ".join(wants)
         untested = [m for m in milestone.needs if m not in missing and sum(outcomes.counts(m)) == 0]
         if untested:
             state += f" (no tests yet for {format_modules(untested)})"
@@ -195,19 +198,23 @@ def run_milestone(
     force: bool = False,
     extra_args: Sequence[str] = (),
     python: str = sys.executable,
+    installed: Mapping[str, Installed | None] | None = None,
+    outcomes: Outcomes | None = None,
 ) -> int:
     """Run milestone ``key``'s scripts in order, each only if the modules it needs are done.
 
     Returns the first non-zero exit code of a script, 1 when a step's modules are not done
-    (unless ``force``), 2 when a script is missing.
+    (unless ``force``), 2 when a script is missing. ``installed`` and ``outcomes`` default to
+    what this environment has and a run of the needed modules' tests.
     """
     milestone: Milestone = MILESTONES[key]
-    installed = installed_packages()
-    try:
-        outcomes = run_tests(suite_folders(installed, root), modules=milestone.needs, python=python)
-    except RunError as err:
-        print(f"tinytorch milestones: could not run the tests: {err}", file=sys.stderr)
-        return 2
+    installed = installed_packages() if installed is None else installed
+    if outcomes is None:
+        try:
+            outcomes = run_tests(suite_folders(installed, root), modules=milestone.needs, python=python)
+        except RunError as err:
+            print(f"tinytorch milestones: could not run the tests: {err}", file=sys.stderr)
+            return 2
     for index, step in enumerate(milestone.steps):
         missing = not_done(step.needs, outcomes, installed)
         if missing:

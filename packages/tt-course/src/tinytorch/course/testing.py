@@ -158,13 +158,17 @@ def run_tests(
     cwd: Path | None = None,
     pythonpath_first: Sequence[Path] = (),
     extra_args: Sequence[str] = (),
+    autoload_plugins: bool = False,
     timeout: float | None = 1800,
 ) -> Outcomes:
     """Run ``python -m pytest`` on ``paths`` and return every test's outcome.
 
     ``modules`` selects tests by marker (None: all tests). Oracle tests (``tests/oracle``) are
     left out unless ``oracle``. ``pythonpath_first`` goes before any existing PYTHONPATH (a
-    release copy's ``packages/*/src``). Raises :class:`RunError` if pytest produced no report.
+    release copy's ``packages/*/src``). Third-party pytest plugins (pytest-benchmark, memray,
+    hypothesis's) are not loaded unless ``autoload_plugins``: the package tests use none of
+    their fixtures, and loading them costs ~2.5 s per run. Raises :class:`RunError` if pytest
+    produced no report.
     """
     if not paths:
         return Outcomes(exitstatus=5, tests=[])
@@ -176,6 +180,8 @@ def run_tests(
         env["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath_first), *old, str(_COURSE_SRC)])
         env["TINYTORCH_OUTCOMES"] = str(report)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        if not autoload_plugins:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         args = [python, "-m", "pytest", *map(str, paths), "-p", "tinytorch.course.pytest_outcomes"]
         args += ["-p", "no:cacheprovider", "-q", "--tb=short"]
         if modules is not None:
@@ -192,6 +198,8 @@ def run_tests(
         if not report.exists():
             raise RunError(f"pytest produced no report (exit code {proc.returncode}):\n{output[-3000:]}")
         data = json.loads(report.read_text())
+        if data["exitstatus"] in (3, 4):  # internal or usage error: no test outcome means anything
+            raise RunError(f"pytest failed (exit code {data['exitstatus']}):\n{output[-3000:]}")
     tests = [Case(t["nodeid"], t["module"], t["outcome"], t["message"]) for t in data["tests"]]
     errors = [(e["nodeid"], e["message"]) for e in data["collection_errors"]]
     return Outcomes(data["exitstatus"], tests, errors, data["imported"], output, seconds)
