@@ -5,7 +5,8 @@
   yields Tensors in [0, 1], so `Compose([ToTensor(), Normalize(...)])`
   copied from a PyTorch script works as is).
 - `Normalize(mean, std)`: `(x - mean[c]) / std[c]` per channel, for one image
-  (C, H, W) or a batch (B, C, H, W). MNIST: `Normalize((0.1307,), (0.3081,))`.
+  (C, H, W) or a batch (B, C, H, W). MNIST: `Normalize((0.1307,), (0.3081,))`
+  (`MNIST_MEAN`, `MNIST_STD`).
 - `Compose([t1, t2, ...])`: apply in order.
 
 Transforms prepare data; they build no autograd graph. A transform with
@@ -23,7 +24,11 @@ import numpy as np
 
 from tinytorch.core import Tensor
 
-__all__ = ["Compose", "Normalize", "ToTensor"]
+__all__ = ["MNIST_MEAN", "MNIST_STD", "Compose", "Normalize", "ToTensor"]
+
+#: Mean and standard deviation of MNIST's training pixels / 255: `Normalize((MNIST_MEAN,), (MNIST_STD,))`.
+MNIST_MEAN = 0.1307
+MNIST_STD = 0.3081
 
 
 class Compose:

