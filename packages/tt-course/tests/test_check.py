@@ -159,3 +159,12 @@ def test_grade_runs_the_reference_tests_on_the_students_code(course_repo: Path, 
     written = re.sub(r"raise NotImplementedError\(.Module 02.*", "return x * x", square.read_text())
     square.write_text(written)
     assert main(["grade", str(student), "--root", str(course_repo), "--modules", "1-2"]) == 0
+
+
+def test_warn_only_makes_cannot_fail_a_warning(course_repo: Path) -> None:
+    report = check_releases(course_repo, [2], allowed={}, warn_only=[2])
+    assert report.errors == []
+    assert report.warnings == [
+        f"module 02: test cannot fail (it passed with module 02 stripped): {GIVEN} "
+        "(a warning while module 02 is being written)"
+    ]
