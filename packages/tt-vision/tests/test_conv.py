@@ -259,3 +259,32 @@ def test_conv2d_module_in_float64_and_training_a_small_cnn_reduces_its_loss():
             p.data -= 0.1 * p.grad.data
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+# ------------------------------------------------------------------- the workspace
+
+
+def test_workspace_reuses_an_array_only_when_nothing_references_it():
+    """The fast ops recycle big arrays; a result somebody still holds is never overwritten."""
+    r = np.random.default_rng(0)
+    x1, x2 = (Tensor(r.standard_normal((8, 4, 20, 20), dtype=np.float32)) for _ in range(2))
+    w = Tensor(r.standard_normal((8, 4, 3, 3), dtype=np.float32))
+    kept = VF.conv2d(x1, w)  # 8·18·18·8 floats = 81 KiB: from the workspace
+    first = kept.data.copy()
+    other = VF.conv2d(x2, w)
+    np.testing.assert_array_equal(kept.data, first)  # not recycled while `kept` lives
+    assert not np.shares_memory(kept.data, other.data)
+    address = kept.data.__array_interface__["data"][0]  # (holding the buffer itself would keep it busy)
+    del kept
+    again = VF.conv2d(x2, w)  # now the first buffer is free again and is handed out
+    assert again.data.__array_interface__["data"][0] == address
+    np.testing.assert_array_equal(again.data, other.data)
+    # a graph node's saved arrays count as references too: backward still sees the right cols
+    xg = Tensor(x1.data, requires_grad=True)
+    out = VF.conv2d(xg, w)
+    for _ in range(2):  # forwards that would clobber any buffer shared by mistake
+        VF.conv2d(x2, w)
+    out.backward(np.ones(out.shape, np.float32))
+    ref = Tensor(x1.data, requires_grad=True)
+    VF.conv2d_reference(ref, w).backward(np.ones(out.shape, np.float32))
+    np.testing.assert_allclose(xg.grad.data, ref.grad.data, rtol=1e-5, atol=1e-5)

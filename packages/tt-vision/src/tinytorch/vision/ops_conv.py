@@ -25,6 +25,8 @@ shapes are exactly PyTorch's; only the strides differ (Flatten copies).
 
 from __future__ import annotations
 
+import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,61 @@ from numpy.lib.stride_tricks import as_strided
 from tinytorch.core import Context, Function, Tensor
 
 Pair = tuple[int, int]
+
+
+# ------------------------------------------------------------ the workspace
+
+
+class Workspace:
+    """A cache of big arrays, handed out again once nothing references them.
+
+    A training step allocates the same large arrays every time (cols, outputs,
+    gradients), and a fresh multi-megabyte array costs more than filling it:
+    glibc returns freed memory to the kernel, and every page of the next
+    allocation faults back in, zeroed. Like PyTorch's caching allocator, the
+    fast ops keep their big arrays and reuse one when CPython's reference count
+    shows that nothing else holds it (no Tensor, view, graph node or caller):
+    reuse is invisible, except that memory stays allocated between steps.
+    At most `per_shape` arrays per (shape, dtype) and `max_bytes` in all are
+    kept; `clear()` drops them.
+    """
+
+    def __init__(self, per_shape: int = 2, min_bytes: int = 1 << 16, max_bytes: int = 1 << 28) -> None:
+        self.per_shape = per_shape
+        self.min_bytes = min_bytes  # smaller arrays come from NumPy's (cheap) allocation
+        self.max_bytes = max_bytes
+        self.kept: dict[tuple[tuple[int, ...], np.dtype], list[np.ndarray]] = {}
+        self.nbytes = 0
+
+    def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """An uninitialised array: a free kept one, or a new one (kept if there is room)."""
+        dtype = np.dtype(dtype)
+        size = math.prod(shape) * dtype.itemsize
+        if size < self.min_bytes:
+            return np.empty(shape, dtype=dtype)
+        arrays = self.kept.setdefault((tuple(shape), dtype), [])
+        for array in arrays:
+            # 3 references: the list, the loop variable, getrefcount's argument. Any
+            # other holder (a Tensor, a view's .base, a graph node) makes it more.
+            if sys.getrefcount(array) == 3:
+                return array
+        array = np.empty(shape, dtype=dtype)
+        if len(arrays) < self.per_shape and self.nbytes + size <= self.max_bytes:
+            arrays.append(array)
+            self.nbytes += size
+        return array
+
+    def zeros(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        array = self.empty(shape, dtype)
+        array.fill(0)
+        return array
+
+    def clear(self) -> None:
+        self.kept.clear()
+        self.nbytes = 0
+
+
+WORKSPACE = Workspace()
 
 
 # ------------------------------------------------------------ layout helpers
@@ -57,7 +114,12 @@ def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
 
 def to_chwn(x: np.ndarray) -> np.ndarray:
     """(B, C, H, W) -> contiguous (C, H, W, B): free when x is a view of such a buffer."""
-    return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+    xt = x.transpose(1, 2, 3, 0)
+    if xt.flags.c_contiguous:
+        return xt
+    out = WORKSPACE.empty(xt.shape, x.dtype)
+    np.copyto(out, xt)
+    return out
 
 
 def from_chwn(x: np.ndarray) -> np.ndarray:
@@ -71,7 +133,8 @@ def pad_chwn(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
     if ph == 0 and pw == 0:
         return x
     c, h, w, b = x.shape
-    out = np.full((c, h + 2 * ph, w + 2 * pw, b), value, dtype=x.dtype)
+    out = WORKSPACE.empty((c, h + 2 * ph, w + 2 * pw, b), x.dtype)
+    out.fill(value)
     out[:, ph : ph + h, pw : pw + w] = x
     return out
 
@@ -93,7 +156,7 @@ def im2col(xp: np.ndarray, kernel: Pair, stride: Pair, out_hw: Pair) -> np.ndarr
     s_c, s_h, s_w, s_b = xp.strides
     # A view, no copy: the window offset (i, j) and the output position (oh, ow) both step through xp.
     windows = as_strided(xp, (c, kh, kw, oh, ow, b), (s_c, s_h, s_w, sh * s_h, sw * s_w, s_b))
-    cols = np.empty((c, kh, kw, oh, ow, b), dtype=xp.dtype)
+    cols = WORKSPACE.empty((c, kh, kw, oh, ow, b), xp.dtype)
     np.copyto(cols, windows)  # the one copy: runs of OW·B contiguous values when the stride is 1
     return cols.reshape(c * kh * kw, oh * ow * b)
     ### END SOLUTION
@@ -104,7 +167,7 @@ def col2im(dcols: np.ndarray, padded_shape: tuple[int, ...], kernel: Pair, strid
     ### BEGIN SOLUTION 09
     _, kh, kw, oh, ow, _ = dcols.shape
     sh, sw = stride
-    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
+    dxp = WORKSPACE.zeros(padded_shape, dcols.dtype)
     for i in range(kh):  # kh·kw slice-adds; windows overlap, so each input value collects several
         rows = window_slice(i, oh, sh)
         for j in range(kw):
@@ -136,7 +199,8 @@ class Conv2d(Function):
         out_hw = (output_size(h, kh, stride[0], padding[0]), output_size(w, kw, stride[1], padding[1]))
         xp = pad_chwn(to_chwn(x), padding)  # (C, Hp, Wp, B)
         cols = im2col(xp, (kh, kw), stride, out_hw)  # (C·kh·kw, OH·OW·B)
-        out = weight.reshape(o, -1) @ cols  # (O, C·kh·kw) @ (C·kh·kw, OH·OW·B): the one GEMM
+        out = WORKSPACE.empty((o, cols.shape[1]), x.dtype)
+        np.matmul(weight.reshape(o, -1), cols, out=out)  # (O, C·kh·kw) @ (C·kh·kw, OH·OW·B): one GEMM
         if bias is not None:
             out += bias[:, None]  # in place on the fresh result
         ctx.save_for_backward(cols, weight)
@@ -157,7 +221,8 @@ class Conv2d(Function):
         db = g2.sum(axis=1) if need_b else None  # (O,): the bias touched every position
         dx = None
         if need_x:  # skipped for a network's first layer: nothing upstream wants it
-            dcols = weight.reshape(o, -1).T @ g2  # (C·kh·kw, O) @ (O, N) -> (C·kh·kw, N)
+            dcols = WORKSPACE.empty(cols.shape, g2.dtype)
+            np.matmul(weight.reshape(o, -1).T, g2, out=dcols)  # (C·kh·kw, O) @ (O, N) -> (C·kh·kw, N)
             dcols = dcols.reshape(c, kh, kw, *g.shape[1:])  # (C, kh, kw, OH, OW, B)
             dxp = col2im(dcols, padded_shape, (kh, kw), stride)  # (C, Hp, Wp, B)
             dx = from_chwn(dxp[:, ph : ph + h, pw : pw + w])  # drop the padding; (B, C, H, W) view
@@ -239,7 +304,9 @@ def check_conv2d_args(
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
         raise TypeError(f"{name}: expected a float32 or float64 input Tensor, got {got}")
     if weight.ndim != 4:
-        raise ValueError(f"{name}: weight must be 4-D (out_channels, in_channels, kh, kw), got {weight.shape}")
+        raise ValueError(
+            f"{name}: weight must be 4-D (out_channels, in_channels, kh, kw), got {weight.shape}"
+        )
     if x.ndim != 4:
         raise ValueError(f"{name}: expected a 4-D input (B, C, H, W), got shape {x.shape}")
     if x.dtype != weight.dtype:
@@ -254,7 +321,8 @@ def check_conv2d_args(
         )
     if bias is not None and (bias.shape != (weight.shape[0],) or bias.dtype != weight.dtype):
         raise ValueError(
-            f"{name}: bias has shape {bias.shape} ({bias.dtype}), expected ({weight.shape[0]},) {weight.dtype}"
+            f"{name}: bias has shape {bias.shape} ({bias.dtype}), "
+            f"expected ({weight.shape[0]},) {weight.dtype}"
         )
     stride_hw = pair(stride, "stride", name, 1)
     padding_hw = pair(padding, "padding", name, 0)

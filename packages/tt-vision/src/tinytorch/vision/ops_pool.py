@@ -23,7 +23,16 @@ from typing import Any
 import numpy as np
 
 from tinytorch.core import Context, Function, Tensor
-from tinytorch.vision.ops_conv import Pair, from_chwn, output_size, pad_chwn, pair, to_chwn, window_slice
+from tinytorch.vision.ops_conv import (
+    WORKSPACE,
+    Pair,
+    from_chwn,
+    output_size,
+    pad_chwn,
+    pair,
+    to_chwn,
+    window_slice,
+)
 
 
 def index_dtype(window: int) -> np.dtype:
@@ -44,16 +53,21 @@ class MaxPool2d(Function):
         _, _, h, w = x.shape
         oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
         xp = pad_chwn(to_chwn(x), padding, -np.inf)  # (C, Hp, Wp, B); -inf never wins a window
-        out = argmax = None
-        for k in range(kh * kw):  # window element k = (i, j), in row-major order
+
+        def element(k: int) -> np.ndarray:  # window element k = (i, j) of every window: (C, OH, OW, B)
             i, j = divmod(k, kw)
-            values = xp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]  # (C, OH, OW, B)
-            if out is None:
-                out = values.copy()
-                argmax = np.zeros(out.shape, dtype=index_dtype(kh * kw))
-                continue
-            better = values > out  # strictly: on a tie the earlier element keeps the window
-            np.putmask(argmax, better, k)
+            return xp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]
+
+        out = WORKSPACE.empty((xp.shape[0], oh, ow, xp.shape[3]), x.dtype)
+        np.copyto(out, element(0))
+        argmax = WORKSPACE.zeros(out.shape, index_dtype(kh * kw))  # position of the max in its window
+        better = WORKSPACE.empty(out.shape, bool)
+        for k in range(1, kh * kw):  # row-major window order
+            values = element(k)
+            np.greater(values, out, out=better)  # strictly: on a tie the earlier element keeps it
+            # argmax < k so far, so max(argmax, k·better) sets k exactly where `better`: one pass,
+            # several times faster than np.putmask / np.copyto(where=).
+            np.maximum(argmax, better * argmax.dtype.type(k), out=argmax)
             np.maximum(out, values, out=out)
         ctx.save_for_backward(argmax)
         ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
@@ -67,15 +81,24 @@ class MaxPool2d(Function):
         padded_shape, (kh, kw), (sh, sw), (ph, pw), (h, w) = ctx.geometry
         g = to_chwn(grad)  # (C, OH, OW, B)
         _, oh, ow, _ = g.shape
-        dxp = np.zeros(padded_shape, dtype=g.dtype)
         disjoint = sh >= kh and sw >= kw  # each input in at most one window: write, don't add
+        if disjoint and sh == kh and sw == kw and ph == pw == 0:
+            # The windows tile the input (the usual MaxPool2d(k)): every covered value is written
+            # below, so only the rows and columns past the last window need zeros.
+            dxp = WORKSPACE.empty(padded_shape, g.dtype)
+            dxp[:, oh * kh :] = 0
+            dxp[:, :, ow * kw :] = 0
+        else:
+            dxp = WORKSPACE.zeros(padded_shape, g.dtype)
+        chosen = WORKSPACE.empty(g.shape, bool)
         for k in range(kh * kw):
             i, j = divmod(k, kw)
-            target = dxp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]
+            target = dxp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]  # (C, OH, OW, B) view
+            np.equal(argmax, k, out=chosen)
             if disjoint:
-                np.multiply(g, argmax == k, out=target)
+                np.multiply(g, chosen, out=target)
             else:
-                target += g * (argmax == k)
+                target += g * chosen
         return from_chwn(dxp[:, ph : ph + h, pw : pw + w])
         ### END SOLUTION
 
@@ -91,15 +114,10 @@ class AvgPool2d(Function):
         _, _, h, w = x.shape
         oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
         xp = pad_chwn(to_chwn(x), padding)  # (C, Hp, Wp, B)
-        total = None
-        for k in range(kh * kw):
+        total = xp[:, window_slice(0, oh, sh), window_slice(0, ow, sw)].copy()  # (C, OH, OW, B)
+        for k in range(1, kh * kw):
             i, j = divmod(k, kw)
-            values = xp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]  # (C, OH, OW, B)
-            if total is None:
-                total = values.copy()
-            else:
-                total += values
-        assert total is not None
+            total += xp[:, window_slice(i, oh, sh), window_slice(j, ow, sw)]
         total *= total.dtype.type(1 / (kh * kw))
         ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
         return from_chwn(total)
@@ -178,7 +196,9 @@ class AvgPool2dLoop(Function):
             for c in range(channels):
                 for i in range(oh):
                     for j in range(ow):
-                        out[b, c, i, j] = xp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw].sum() / (kh * kw)
+                        out[b, c, i, j] = xp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw].sum() / (
+                            kh * kw
+                        )
         ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
         return out
         ### END SOLUTION
@@ -201,7 +221,9 @@ class AvgPool2dLoop(Function):
 # -------------------------------------------------------------- functional API
 
 
-def check_pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, name: str) -> tuple[Pair, Pair, Pair]:
+def check_pool_args(
+    x: Any, kernel_size: Any, stride: Any, padding: Any, name: str
+) -> tuple[Pair, Pair, Pair]:
     """Validate a pooling call (errors worded with `name`); returns (kernel, stride, padding) as pairs."""
     if not isinstance(x, Tensor) or x.dtype.kind != "f":
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
@@ -217,7 +239,9 @@ def check_pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, name: s
             f"and kernel_size={kernel}"
         )
     h, w = x.shape[2:]
-    out_hw = tuple(output_size(n, k, s, p) for n, k, s, p in zip((h, w), kernel, stride_hw, padding_hw))
+    out_hw = tuple(
+        output_size(n, k, s, p) for n, k, s, p in zip((h, w), kernel, stride_hw, padding_hw, strict=True)
+    )
     if min(out_hw) < 1:
         raise ValueError(
             f"{name}: kernel_size={kernel} does not fit in the input of shape {x.shape} "
