@@ -144,10 +144,14 @@ ERROR_CASES = [
 
 @pytest.mark.parametrize(("call", "match"), ERROR_CASES)
 def test_pool_bad_inputs_raise_clear_errors(call, match):
+    good = tc.randn(1, 1, 4, 4)  # the good calls work
+    assert VF.max_pool2d(good, 2).shape == (1, 1, 2, 2)
+    assert VF.avg_pool2d(good, 3, 1, 1).shape == (1, 1, 4, 4)
     with pytest.raises(ValueError, match=match):
         call()
 
 
 def test_pool_rejects_integer_tensors():
+    assert VF.max_pool2d(tc.ones(1, 1, 4, 4), 2).shape == (1, 1, 2, 2)
     with pytest.raises(TypeError, match=r"max_pool2d: expected a float32 or float64 input Tensor, got int64"):
         VF.max_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2)
