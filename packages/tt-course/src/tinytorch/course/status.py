@@ -58,6 +58,14 @@ def suite_folders(installed: Mapping[str, Installed | None], root: Path | None =
     return paths
 
 
+def _relative(path: Path) -> str:
+    """``path`` relative to the current folder when it lies below it (shorter output)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _missing_packages(module: int, installed: Mapping[str, Installed | None]) -> list[str]:
     return [p for p in MODULE_PACKAGES[module] if installed.get(p) is None]
 
@@ -169,8 +177,9 @@ def run_module_tests(
     installed = installed_packages()
     missing = _missing_packages(module, installed)
     paths = suite_folders(installed)
-    print(f"Module {module:02d} ({name}): pytest -m module{module:02d} over {' '.join(map(str, paths))}")
-    print(f"Guide: {guide}" + (f"; not installed: {', '.join(missing)}" if missing else ""))
+    shown = " ".join(_relative(p) for p in paths)
+    print(f"Module {module:02d} ({name}): pytest -m module{module:02d} over {shown}")
+    print(f"Guide: {guide}" + (f"; not installed: {', '.join(missing)}" if missing else ""), flush=True)
     if not paths:
         print("No TinyTorch package with tests is installed.")
         return 5
