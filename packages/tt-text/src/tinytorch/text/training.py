@@ -30,6 +30,7 @@ import numpy as np
 from tinytorch.core import Tensor, no_grad
 from tinytorch.nn import Module
 from tinytorch.text.datasets import TextData
+from tinytorch.text.gpt import TinyGPT
 from tinytorch.train.optim import AdamW, clip_grad_norm_
 from tinytorch.train.optim.lr_scheduler import CosineWarmup
 
@@ -62,7 +63,8 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig: {name} must be an int >= 1, got {value!r}")
         if not 0 <= self.warmup_iters < self.decay_iters:
             raise ValueError(
-                f"TrainConfig: need 0 <= warmup_iters ({self.warmup_iters}) < lr_decay_iters ({self.decay_iters})"
+                f"TrainConfig: need 0 <= warmup_iters ({self.warmup_iters}) "
+                f"< lr_decay_iters ({self.decay_iters})"
             )
 
     @property
@@ -113,7 +115,7 @@ def estimate_loss(
 
 
 def train_on_shakespeare(
-    model: Module,
+    model: TinyGPT,
     data: TextData,
     config: TrainConfig | None = None,
     log: Callable[[str], None] | None = print,
@@ -172,7 +174,9 @@ def train_on_shakespeare(
     final = estimate_loss(model, data, cfg.final_eval_iters, cfg.batch_size, block_size, cfg.seed + 1)
     result.train_loss, result.val_loss = final["train"], final["val"]
     result.val_bits_per_char = data.bits_per_char(result.val_loss, "val")
-    result.evals.append({"iter": cfg.max_iters, **final, "lr": optimizer.param_groups[0]["lr"], "time": train_seconds})
+    result.evals.append(
+        {"iter": cfg.max_iters, **final, "lr": optimizer.param_groups[0]["lr"], "time": train_seconds}
+    )
     result.train_seconds = train_seconds
     result.tokens_per_second = cfg.max_iters * cfg.batch_size * block_size / train_seconds
     result.wall_seconds = time.perf_counter() - start
