@@ -230,3 +230,19 @@ def test_guide_max_pool(measure: Measure, version: str) -> None:
     role = "baseline" if version == "loop" else "guide"
     measure(step, role=role, rounds=30 if version == "strided" else 1, warmup_rounds=1,
             graph_nbytes=tc.graph_nbytes(fn(x, 2)))  # fmt: skip
+
+
+@group(group="guide-mnist-cnn-b64-train-step-workspace")
+@pytest.mark.parametrize("workspace", ["on", "off"])
+def test_guide_cnn_train_step_workspace(measure: Measure, workspace: str) -> None:
+    """The same training step with the fast ops' workspace on, and off (every big array fresh from malloc)."""
+    step = tt_train_step(64)
+    per_shape = WORKSPACE.per_shape
+    WORKSPACE.clear()
+    WORKSPACE.per_shape = per_shape if workspace == "on" else 0
+    try:
+        role = "baseline" if workspace == "off" else "guide"
+        measure(step, role=role, rounds=STEP_ROUNDS, warmup_rounds=10)
+    finally:
+        WORKSPACE.per_shape = per_shape
+        WORKSPACE.clear()
