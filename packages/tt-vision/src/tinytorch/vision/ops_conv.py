@@ -10,7 +10,8 @@ Two implementations side by side (DESIGN §2, "readable first, then fast"):
   Every window is copied, through a strided view (`as_strided`), into one
   matrix `cols` (C·kh·kw, OH·OW·B); then out = W (O, C·kh·kw) @ cols. Backward
   is two more GEMMs, dW = g @ cols.T and dcols = W.T @ g, and col2im: kh·kw
-  strided slice-adds of dcols back onto the input.
+  strided slice-adds of dcols back onto the input (`col2im_gemm` computes
+  dcols one (C, N) slab per window element, adding each as it comes).
 
 Memory layout. The fast path works in "CHWN" order, batch innermost: it
 views its (B, C, H, W) input as (C, H, W, B) and returns its output as a
@@ -162,16 +163,27 @@ def im2col(xp: np.ndarray, kernel: Pair, stride: Pair, out_hw: Pair) -> np.ndarr
     ### END SOLUTION
 
 
-def col2im(dcols: np.ndarray, padded_shape: tuple[int, ...], kernel: Pair, stride: Pair) -> np.ndarray:
-    """The adjoint of im2col: dcols (C, kh, kw, OH, OW, B) summed back into a padded (C, Hp, Wp, B)."""
+def col2im_gemm(weight: np.ndarray, g: np.ndarray, padded_shape: tuple[int, ...], stride: Pair) -> np.ndarray:
+    """dx (padded, (C, Hp, Wp, B)) from g = dL/dout (O, OH, OW, B): dcols = Wᵀ @ g, then col2im.
+
+    col2im is the adjoint of im2col: row (c, i, j) of dcols goes back, summed, onto the input
+    positions window element (i, j) was copied from. Done one window element at a time: its
+    slab of dcols, W[:, :, i, j]ᵀ @ g2 (C, N), is computed and added at once, so only one
+    (C, N) slab exists instead of all kh·kw of them (the full dcols is as big as cols).
+    """
     ### BEGIN SOLUTION 09
-    _, kh, kw, oh, ow, _ = dcols.shape
+    o, c, kh, kw = weight.shape
+    _, oh, ow, b = g.shape
+    g2 = g.reshape(o, -1)  # (O, N), N = OH·OW·B
     sh, sw = stride
-    dxp = WORKSPACE.zeros(padded_shape, dcols.dtype)
+    dxp = WORKSPACE.zeros(padded_shape, g2.dtype)
+    slab = WORKSPACE.empty((c, g2.shape[1]), g2.dtype)  # (C, OH·OW·B)
+    per_element = weight.transpose(2, 3, 1, 0)  # (kh, kw, C, O) view
     for i in range(kh):  # kh·kw slice-adds; windows overlap, so each input value collects several
         rows = window_slice(i, oh, sh)
         for j in range(kw):
-            dxp[:, rows, window_slice(j, ow, sw)] += dcols[:, i, j]
+            np.matmul(per_element[i, j], g2, out=slab)  # (C, O) @ (O, N)
+            dxp[:, rows, window_slice(j, ow, sw)] += slab.reshape(c, oh, ow, b)
     return dxp
     ### END SOLUTION
 
@@ -214,17 +226,14 @@ class Conv2d(Function):
         cols, weight = ctx.saved_tensors
         padded_shape, (ph, pw), stride, (h, w) = ctx.shapes
         need_x, need_w, need_b = ctx.needs_input_grad
-        o, c, kh, kw = weight.shape
+        o = weight.shape[0]
         g = to_chwn(grad)  # (O, OH, OW, B); free when grad came from a CHWN op (ReLU, pooling)
         g2 = g.reshape(o, -1)  # (O, OH·OW·B)
         dw = (g2 @ cols.T).reshape(weight.shape) if need_w else None  # (O, N) @ (N, C·kh·kw)
         db = g2.sum(axis=1) if need_b else None  # (O,): the bias touched every position
         dx = None
         if need_x:  # skipped for a network's first layer: nothing upstream wants it
-            dcols = WORKSPACE.empty(cols.shape, g2.dtype)
-            np.matmul(weight.reshape(o, -1).T, g2, out=dcols)  # (C·kh·kw, O) @ (O, N) -> (C·kh·kw, N)
-            dcols = dcols.reshape(c, kh, kw, *g.shape[1:])  # (C, kh, kw, OH, OW, B)
-            dxp = col2im(dcols, padded_shape, (kh, kw), stride)  # (C, Hp, Wp, B)
+            dxp = col2im_gemm(weight, g, padded_shape, stride)  # (C, Hp, Wp, B)
             dx = from_chwn(dxp[:, ph : ph + h, pw : pw + w])  # drop the padding; (B, C, H, W) view
         return dx, dw, db
         ### END SOLUTION

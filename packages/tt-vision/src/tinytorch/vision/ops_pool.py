@@ -62,12 +62,14 @@ class MaxPool2d(Function):
         np.copyto(out, element(0))
         argmax = WORKSPACE.zeros(out.shape, index_dtype(kh * kw))  # position of the max in its window
         better = WORKSPACE.empty(out.shape, bool)
+        candidate = WORKSPACE.empty(out.shape, argmax.dtype)
         for k in range(1, kh * kw):  # row-major window order
             values = element(k)
             np.greater(values, out, out=better)  # strictly: on a tie the earlier element keeps it
-            # argmax < k so far, so max(argmax, k·better) sets k exactly where `better`: one pass,
-            # several times faster than np.putmask / np.copyto(where=).
-            np.maximum(argmax, better * argmax.dtype.type(k), out=argmax)
+            # argmax < k so far, so max(argmax, k·better) sets k exactly where `better`: two
+            # passes, several times faster than np.putmask / np.copyto(where=).
+            np.multiply(better, argmax.dtype.type(k), out=candidate)
+            np.maximum(argmax, candidate, out=argmax)
             np.maximum(out, values, out=out)
         ctx.save_for_backward(argmax)
         ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
