@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,8 @@ class Workspace:
     shows that nothing else holds it (no Tensor, view, graph node or caller):
     reuse is invisible, except that memory stays allocated between steps.
     At most `per_shape` arrays per (shape, dtype) and `max_bytes` in all are
-    kept; `clear()` drops them.
+    kept; `clear()` drops them. (Relies on CPython's reference counting; a lock
+    makes the check-and-hand-out atomic across threads.)
     """
 
     def __init__(self, per_shape: int = 2, min_bytes: int = 1 << 16, max_bytes: int = 1 << 28) -> None:
@@ -61,6 +63,7 @@ class Workspace:
         self.max_bytes = max_bytes
         self.kept: dict[tuple[tuple[int, ...], np.dtype], list[np.ndarray]] = {}
         self.nbytes = 0
+        self._lock = threading.Lock()
 
     def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """An uninitialised array: a free kept one, or a new one (kept if there is room)."""
@@ -68,17 +71,18 @@ class Workspace:
         size = math.prod(shape) * dtype.itemsize
         if size < self.min_bytes:
             return np.empty(shape, dtype=dtype)
-        arrays = self.kept.setdefault((tuple(shape), dtype), [])
-        for array in arrays:
-            # 3 references: the list, the loop variable, getrefcount's argument. Any
-            # other holder (a Tensor, a view's .base, a graph node) makes it more.
-            if sys.getrefcount(array) == 3:
-                return array
-        array = np.empty(shape, dtype=dtype)
-        if len(arrays) < self.per_shape and self.nbytes + size <= self.max_bytes:
-            arrays.append(array)
-            self.nbytes += size
-        return array
+        with self._lock:
+            arrays = self.kept.setdefault((tuple(shape), dtype), [])
+            for array in arrays:
+                # 3 references: the list, the loop variable, getrefcount's argument. Any
+                # other holder (a Tensor, a view's .base, a graph node) makes it more.
+                if sys.getrefcount(array) == 3:
+                    return array
+            array = np.empty(shape, dtype=dtype)
+            if len(arrays) < self.per_shape and self.nbytes + size <= self.max_bytes:
+                arrays.append(array)
+                self.nbytes += size
+            return array
 
     def zeros(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         array = self.empty(shape, dtype)
@@ -86,8 +90,9 @@ class Workspace:
         return array
 
     def clear(self) -> None:
-        self.kept.clear()
-        self.nbytes = 0
+        with self._lock:
+            self.kept.clear()
+            self.nbytes = 0
 
 
 WORKSPACE = Workspace()
