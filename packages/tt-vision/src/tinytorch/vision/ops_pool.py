@@ -36,7 +36,7 @@ from tinytorch.vision.ops_conv import (
 
 
 def index_dtype(window: int) -> np.dtype:
-    """The smallest unsigned dtype that can number `window` positions."""
+    """uint8 for windows of up to 256 positions (every usual kernel), else int64."""
     return np.dtype(np.uint8) if window <= 256 else np.dtype(np.int64)
 
 
