@@ -65,5 +65,6 @@ class GELUTanh(Function):
 def gelu_tanh(x: Tensor) -> Tensor:
     """The tanh GELU as one in-place node (same values as F.gelu(x, approximate="tanh")). (*) -> (*)."""
     if not isinstance(x, Tensor) or x.dtype.kind != "f":
-        raise TypeError(f"gelu_tanh: expected a float32 or float64 Tensor, got {getattr(x, 'dtype', type(x))}")
+        got = x.dtype if isinstance(x, Tensor) else type(x).__name__
+        raise TypeError(f"gelu_tanh: expected a float32 or float64 Tensor, got {got}")
     return GELUTanh.apply(x)

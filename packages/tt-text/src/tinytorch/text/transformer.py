@@ -22,8 +22,8 @@ from tinytorch.nn import GELU, Dropout, Linear, Module, Parameter, init
 from tinytorch.nn.ops_activation import GELU_APPROXIMATIONS
 from tinytorch.nn.ops_layer import check_dropout_p
 from tinytorch.text import ops_attention, ops_norm
-from tinytorch.text.ops_mlp import gelu_tanh
 from tinytorch.text.attention import _embed_dims, linear_tokens
+from tinytorch.text.ops_mlp import gelu_tanh
 
 
 def _normalized_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
