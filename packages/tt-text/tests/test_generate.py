@@ -141,3 +141,13 @@ def test_cache_overflow_is_an_error():
     cache.append(np.zeros((1, 1, 3, 2), np.float32), np.zeros((1, 1, 3, 2), np.float32))
     with pytest.raises(ValueError, match="do not fit"):
         cache.append(np.zeros((1, 1, 2, 2), np.float32), np.zeros((1, 1, 2, 2), np.float32))
+
+
+def test_works_with_the_packages_char_tokenizer(model):
+    from tinytorch.text import CharTokenizer
+
+    tok = CharTokenizer.fit("abcdefghijk")  # 11 characters: the model's vocabulary
+    model.tokenizer = tok
+    text = model.generate("abc", 5, temperature=0)
+    assert isinstance(text, str) and text.startswith("abc") and len(text) == 8
+    assert tok.encode(text) == model.generate(tok.encode("abc"), 5, temperature=0).tolist()
