@@ -10,7 +10,7 @@ from tinytorch.nn.layers import Dropout, Flatten, Identity, Linear, Sequential
 from tinytorch.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from tinytorch.nn.module import Module, Parameter
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 __all__ = [
     "GELU",

@@ -28,19 +28,6 @@ from tinytorch.nn.ops_layer import check_dropout_p
 from tinytorch.text import ops_attention
 
 
-def linear_tokens(layer: Linear, x: Tensor) -> Tensor:
-    """layer(x) for x (..., in) -> (..., out), computed on x viewed as (N, in).
-
-    Why: NumPy's matmul of a 3-D array by a broadcast 2-D weight does not reach BLAS
-    (numpy 2.4: (12, 64, 128) @ W.T takes ~100 ms, the same product as (768, 128) @ W.T
-    under 1 ms). Both reshapes are views, forward and backward.
-    """
-    if x.ndim == 2:
-        return layer(x)
-    lead = x.shape[:-1]
-    return layer(x.reshape(-1, x.shape[-1])).reshape(*lead, layer.out_features)
-
-
 def _mask_array(mask: Any, name: str) -> np.ndarray:
     if isinstance(mask, Tensor):
         mask = mask.data
@@ -173,7 +160,7 @@ class SelfAttention(Module):
     def forward(self, x: Tensor, mask: Any = None, is_causal: bool = False) -> Tensor:
         _check_sequence(x, self.embed_dim, repr(self).split("(")[0], "x")
         ### BEGIN SOLUTION 13
-        q, k, v = (linear_tokens(proj, x) for proj in (self.query, self.key, self.value))
+        q, k, v = (proj(x) for proj in (self.query, self.key, self.value))
         return scaled_dot_product_attention(q, k, v, mask, is_causal)
         ### END SOLUTION
 
@@ -247,13 +234,13 @@ class MultiHeadAttention(Module):
             mask = allowed
         ### BEGIN SOLUTION 13
         batch, length, _ = query.shape
-        q = self._heads(linear_tokens(self.q_proj, query))  # (B, nh, L, hs)
-        k = self._heads(linear_tokens(self.k_proj, key))  # (B, nh, S, hs)
-        v = self._heads(linear_tokens(self.v_proj, value))  # (B, nh, S, hs)
+        q = self._heads(self.q_proj(query))  # (B, nh, L, hs)
+        k = self._heads(self.k_proj(key))  # (B, nh, S, hs)
+        v = self._heads(self.v_proj(value))  # (B, nh, S, hs)
         p = self.dropout if self.training else 0.0
         y = scaled_dot_product_attention(q, k, v, mask, is_causal, dropout_p=p)  # (B, nh, L, hs)
         y = y.transpose(1, 2).reshape(batch, length, self.embed_dim)  # merge heads: (B, L, E)
-        return linear_tokens(self.out_proj, y)
+        return self.out_proj(y)
         ### END SOLUTION
 
     def load_torch_state_dict(self, state: Mapping[str, Any]) -> None:

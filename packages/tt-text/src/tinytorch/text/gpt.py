@@ -22,7 +22,6 @@ from tinytorch.core import Tensor, generator, no_grad
 from tinytorch.nn import Dropout, Linear, Module, Sequential, init
 from tinytorch.nn.functional import cross_entropy
 from tinytorch.nn.ops_activation import GELU_APPROXIMATIONS
-from tinytorch.text.attention import linear_tokens
 from tinytorch.text.embedding import Embedding, PositionalEmbedding, as_index_array
 from tinytorch.text.transformer import KVCache, LayerNorm, TransformerBlock, scale_residual_projections
 
@@ -184,8 +183,8 @@ class TinyGPT(Module):
             x = block(x)
         x = body.ln_f(x)
         if target_array is None:
-            return linear_tokens(self.lm_head, x[:, -1:, :]), None  # (B, 1, vocab)
-        logits = linear_tokens(self.lm_head, x)  # (B, T, vocab)
+            return self.lm_head(x[:, -1:, :]), None  # (B, 1, vocab)
+        logits = self.lm_head(x)  # (B, T, vocab)
         loss = cross_entropy(logits.reshape(-1, self.config.vocab_size), Tensor(target_array.reshape(-1)))
         return logits, loss
         ### END SOLUTION
@@ -200,7 +199,7 @@ class TinyGPT(Module):
         for block, cache in zip(body.h, caches, strict=True):
             x = block(x, cache)
         x = body.ln_f(x[:, -1:, :])
-        return linear_tokens(self.lm_head, x).data[:, -1, :]
+        return self.lm_head(x).data[:, -1, :]
         ### END SOLUTION
 
     def generate(

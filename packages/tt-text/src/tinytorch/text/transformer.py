@@ -22,7 +22,7 @@ from tinytorch.nn import GELU, Dropout, Linear, Module, Parameter, init
 from tinytorch.nn.ops_activation import GELU_APPROXIMATIONS
 from tinytorch.nn.ops_layer import check_dropout_p
 from tinytorch.text import ops_attention, ops_norm
-from tinytorch.text.attention import _embed_dims, linear_tokens
+from tinytorch.text.attention import _embed_dims
 from tinytorch.text.ops_mlp import gelu_tanh
 
 
@@ -140,9 +140,9 @@ class MLP(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         ### BEGIN SOLUTION 14
-        h = linear_tokens(self.c_fc, x)  # (B, T, 4C)
+        h = self.c_fc(x)  # (B, T, 4C)
         h = gelu_tanh(h) if self.gelu.approximate == "tanh" else self.gelu(h)
-        return self.dropout(linear_tokens(self.c_proj, h))
+        return self.dropout(self.c_proj(h))
         ### END SOLUTION
 
 
@@ -193,15 +193,15 @@ class CausalSelfAttention(Module):
             return self._forward_cached(x, cache)
         ### BEGIN SOLUTION 14
         p = self.attn_dropout if self.training else 0.0
-        qkv = linear_tokens(self.c_attn, x)  # (B, T, 3C)
+        qkv = self.c_attn(x)  # (B, T, 3C)
         y = ops_attention.PackedSelfAttention.apply(qkv, n_head=self.n_head, is_causal=True, dropout_p=p)
-        return self.resid_dropout(linear_tokens(self.c_proj, y))  # (B, T, C)
+        return self.resid_dropout(self.c_proj(y))  # (B, T, C)
         ### END SOLUTION
 
     def _forward_cached(self, x: Tensor, cache: KVCache) -> Tensor:
         """Inference only: attend the new positions' queries to every cached key (no graph)."""
         ### BEGIN SOLUTION 15
-        qkv = linear_tokens(self.c_attn, x).data  # (B, L, 3C)
+        qkv = self.c_attn(x).data  # (B, L, 3C)
         q, k, v = ops_attention.split_heads(qkv, self.n_head)  # (B, nh, L, hs) views
         keys, values = cache.append(k, v)  # (B, nh, S, hs), S = cached + L
         # L new queries see every cached key; among themselves, causally (the prefill)
@@ -209,7 +209,7 @@ class CausalSelfAttention(Module):
         if causal and keys.shape[2] != q.shape[2]:
             raise ValueError("CausalSelfAttention: feed several new tokens only into an empty cache")
         out, _, _ = ops_attention.attention_forward(q, keys, values, None, causal)
-        return linear_tokens(self.c_proj, Tensor._wrap(ops_attention.merge_heads(out)))
+        return self.c_proj(Tensor._wrap(ops_attention.merge_heads(out)))
         ### END SOLUTION
 
 
