@@ -2,7 +2,8 @@
 
 Depends on tinytorch.core, tinytorch.nn and tinytorch.train. `tinytorch.text.functional`
 holds the stateless ops (attention, layer norm, embedding lookup); `tinytorch.text.tokenizers`
-the tokenizers and `tinytorch.text.datasets` the Shakespeare corpus and batching (module 15).
+the tokenizers, `tinytorch.text.datasets` the Shakespeare corpus and batching (module 15), and
+`tinytorch.text.training` nanoGPT's training loop (milestone 4).
 """
 
 from tinytorch.text import datasets, functional, tokenizers
@@ -27,6 +28,11 @@ from tinytorch.text.tokenizers import (
 )
 from tinytorch.text.transformer import MLP, CausalSelfAttention, KVCache, LayerNorm, TransformerBlock
 
+# isort: split
+# Last: training builds on tinytorch.text.gpt and .datasets, so they are fully loaded first.
+from tinytorch.text import training
+from tinytorch.text.training import TrainConfig, TrainResult, train_on_shakespeare
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -48,6 +54,8 @@ __all__ = [
     "TinyGPT",
     "Tokenizer",
     "TokenizerFileError",
+    "TrainConfig",
+    "TrainResult",
     "TransformerBlock",
     "datasets",
     "functional",
@@ -58,4 +66,6 @@ __all__ = [
     "scaled_dot_product_attention",
     "scaled_dot_product_attention_reference",
     "tokenizers",
+    "train_on_shakespeare",
+    "training",
 ]
