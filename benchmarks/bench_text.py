@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import TARGETS, import_torch, rng
+from conftest import import_torch, rng
 
 import tinytorch.core as tc
 import tinytorch.nn.functional as NF
@@ -39,11 +39,6 @@ group = pytest.mark.benchmark
 
 BLOCK_GROUP = "transformer-block-12x64x128-fwd-bwd"
 STEP_GROUP = "gpt-train-step-4x4x128-b12x64"
-
-
-def target_role(group_name: str) -> str:
-    """ "tinytorch" once conftest.TARGETS declares the group's target, a guide measurement until then."""
-    return "tinytorch" if group_name in TARGETS else "guide"
 
 
 ORACLE = Path(__file__).resolve().parents[1] / "packages" / "tt-text" / "tests" / "oracle"
@@ -93,7 +88,7 @@ def test_block_tinytorch(measure: Measure, block_arrays: dict[str, np.ndarray]) 
             p.grad = None
         block(x).backward(grad)
 
-    measure(step, role=target_role(BLOCK_GROUP), rounds=BLOCK_ROUNDS, graph_nbytes=tc.graph_nbytes(block(x)))
+    measure(step, role="tinytorch", rounds=BLOCK_ROUNDS, graph_nbytes=tc.graph_nbytes(block(x)))
 
 
 @group(group=BLOCK_GROUP)
@@ -143,7 +138,7 @@ def test_train_step_tinytorch(measure: Measure, step_batch: tuple[np.ndarray, np
     timing = tc.measure_time(step, warmup=2, repeats=5)
     measure(
         step,
-        role=target_role(STEP_GROUP),
+        role="tinytorch",
         rounds=STEP_ROUNDS,
         tokens_per_step=TOKENS_PER_STEP,
         tokens_per_second_estimate=round(TOKENS_PER_STEP / timing.median),

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import TARGETS, import_torch, rng
+from conftest import import_torch, rng
 
 import tinytorch.core as tc
 import tinytorch.nn as nn
@@ -37,12 +37,6 @@ group = pytest.mark.benchmark
 
 STEP_GROUP = "mnist-cnn-b64-train-step"
 FAST_VS_LOOP_GROUP = "conv2d-16to32-13x13-b64-fwd-fast-vs-loop"
-
-
-def tinytorch_role(group_name: str) -> str:
-    """ "tinytorch" where conftest.TARGETS has a target for the group, else a guide measurement
-    (summary.py needs a target for every "tinytorch" row)."""
-    return "tinytorch" if group_name in TARGETS else "guide"
 
 
 # ------------------------------------------------ the milestone CNN, one training step
@@ -113,7 +107,7 @@ STEP_ROUNDS = 100  # ~5-15 ms each
 @group(group=STEP_GROUP)
 def test_cnn_train_step_tinytorch(measure: Measure) -> None:
     """zero_grad, forward, cross-entropy, backward, SGD step at batch 64."""
-    measure(tt_train_step(64), role=tinytorch_role(STEP_GROUP), rounds=STEP_ROUNDS, warmup_rounds=10)
+    measure(tt_train_step(64), role="tinytorch", rounds=STEP_ROUNDS, warmup_rounds=10)
 
 
 @group(group=STEP_GROUP)
@@ -173,7 +167,7 @@ def test_conv_forward_fast_vs_loop(measure: Measure, version: str) -> None:
     a = conv2_arrays()
     fn = CONV_VERSIONS[version]
     x, w, b = Tensor(a["x"]), Tensor(a["weight"]), Tensor(a["bias"])
-    role = tinytorch_role(FAST_VS_LOOP_GROUP) if version == "im2col" else "baseline"
+    role = "tinytorch" if version == "im2col" else "baseline"
     measure(lambda: fn(x, w, b), role=role, rounds=100 if version == "im2col" else 3, warmup_rounds=1)
 
 

@@ -42,7 +42,7 @@ class Target:
     """tinytorch median / baseline median must be <= max_ratio."""
 
     max_ratio: float
-    baseline: str  # "numpy" or "pytorch"
+    baseline: str  # "numpy", "pytorch" or "loop" (the readable reference implementation)
     text: str  # the target as the issue states it
 
 
@@ -53,6 +53,12 @@ TARGETS: dict[str, Target] = {
     "mlp-784-256-10-b64-fwd-bwd": Target(1.5, "pytorch", "<= 1.5x PyTorch"),
     "linear-784-256-b64-fwd-bwd": Target(1.5, "pytorch", "<= 1.5x PyTorch"),
     "adam-step-1M": Target(1.5, "pytorch", "<= 1.5x PyTorch"),
+    "mnist-cnn-b64-train-step": Target(2.0, "pytorch", "<= 2x PyTorch"),
+    # baseline = the readable loop version: fast / loop <= 0.01 means >= 100x faster
+    "conv2d-16to32-13x13-b64-fwd-fast-vs-loop": Target(0.01, "loop", ">= 100x faster than the loop version"),
+    "transformer-block-12x64x128-fwd-bwd": Target(1.5, "pytorch", "<= 1.5x PyTorch"),
+    # time per step <= 2x PyTorch's is training tokens/s >= 0.5x PyTorch's
+    "gpt-train-step-4x4x128-b12x64": Target(2.0, "pytorch", ">= 0.5x PyTorch training tokens/s"),
 }
 
 PAUSE_SECONDS = 0.3

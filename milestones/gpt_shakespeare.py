@@ -3,9 +3,15 @@
 Default (`--tokenizer char`): nanoGPT's CPU configuration, character level:
 4 layers, 4 heads, 128 dimensions, block 64, batch 12, no dropout, no biases,
 AdamW, 2,000 iterations with warm-up and cosine decay
-(`tinytorch.text.training.TrainConfig`). nanoGPT's README reports validation
-loss 1.88 for this run; the milestone passes if ours is <= `--max-val-loss`
-(default 1.88), measured over 200 validation batches after the last iteration.
+(`tinytorch.text.training.TrainConfig`). The milestone passes if the
+validation loss, measured over 200 batches after the last iteration, is <=
+`--max-val-loss` (default 1.93).
+
+Why 1.93 and not nanoGPT's 1.88: 1.88 is what nanoGPT's README reports for
+this run, estimated over only 20 validation batches (about +-0.02). The same
+run in PyTorch with the same batches and the 200-batch estimate
+(`hatch run oracle:python benchmarks/milestone_gpt_torch.py`) gives 1.909
+(seed 1337); TinyTorch gives 1.913. The bound is PyTorch's figure plus 0.02.
 
 `--tokenizer bpe`: the course plan's `TinyGPT(vocab_size=1000, layers=6,
 heads=8)` on a 1,000-token byte-level BPE trained on the training split; its
@@ -86,7 +92,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--tokenizer", choices=["char", "bpe"], default="char")
     parser.add_argument("--iters", type=int, default=2000, help="training iterations (nanoGPT: 2000)")
     parser.add_argument("--seed", type=int, default=1337)
-    parser.add_argument("--max-val-loss", type=float, help="exit 1 above this (char default: 1.88)")
+    parser.add_argument("--max-val-loss", type=float, help="exit 1 above this (char default: 1.93)")
     parser.add_argument("--max-val-bpc", type=float, help="exit 1 above this many bits per character")
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--top-k", type=int, default=200)
@@ -96,7 +102,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     max_val_loss = args.max_val_loss
     if max_val_loss is None and args.tokenizer == "char" and args.max_val_bpc is None:
-        max_val_loss = 1.88
+        max_val_loss = 1.93  # PyTorch's same run: 1.909 (see the module docstring)
 
     data, model = build(args.tokenizer, args.seed)
     config = TrainConfig(seed=args.seed)
