@@ -1,4 +1,4 @@
-"""Milestone 4 (phase 4: modules 01-15): TinyGPT learns tiny-shakespeare.
+"""Milestone 4 (phase 4: modules 01-08 and 10-15): TinyGPT learns tiny-shakespeare.
 
 Default (`--tokenizer char`): nanoGPT's CPU configuration, character level:
 4 layers, 4 heads, 128 dimensions, block 64, batch 12, no dropout, no biases,
