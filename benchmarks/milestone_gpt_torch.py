@@ -24,10 +24,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "packages" / "tt-text" / "tests" / "oracle"))
-from tt_text_oracle import TorchGPT  # noqa: E402
+from tt_text_oracle import TorchGPT
 
-from tinytorch.text import GPTConfig, ShakespeareDataset  # noqa: E402
-from tinytorch.text.training import TrainConfig  # noqa: E402
+from tinytorch.text import GPTConfig, ShakespeareDataset
+from tinytorch.text.training import TrainConfig
 
 
 def main(argv: list[str]) -> int:

@@ -99,11 +99,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--samples", type=int, default=3, help="continuations of the prompt to print")
     parser.add_argument("--new-tokens", type=int, default=200)
     parser.add_argument("--plot", metavar="FILE.png", help="write the loss curves to this PNG")
+    parser.add_argument(
+        "--default-allocator", action="store_true", help="leave glibc's malloc policy as it is (see tt-core)"
+    )
     args = parser.parse_args(argv)
     max_val_loss = args.max_val_loss
     if max_val_loss is None and args.tokenizer == "char" and args.max_val_bpc is None:
         max_val_loss = 1.93  # PyTorch's same run: 1.909 (see the module docstring)
 
+    if not args.default_allocator:  # keep freed memory for the next step instead of page-faulting it in again
+        tt.retain_freed_memory()
     data, model = build(args.tokenizer, args.seed)
     config = TrainConfig(seed=args.seed)
     if args.iters != config.max_iters:  # a shorter (or longer) run keeps the schedule's shape

@@ -1,4 +1,4 @@
-"""Milestone 3 (phase 3: modules 01-12; Adam and checkpoints included): a CNN learns MNIST to >= 98.5% test accuracy.
+"""Milestone 3 (phase 3: modules 01-12): a CNN learns MNIST to >= 98.5% test accuracy.
 
 The course plan's network, exactly:
 
@@ -126,10 +126,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--limit", type=int, help="train on the first N training images only")
     parser.add_argument("--min-accuracy", type=float, default=0.985, help="exit 1 below this test accuracy")
     parser.add_argument("--out", type=Path, default=Path("mnist-cnn-out"), help="PNGs and checkpoint go here")
+    parser.add_argument(
+        "--default-allocator", action="store_true", help="leave glibc's malloc policy as it is (see tt-core)"
+    )
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG files (no matplotlib needed)")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
+    # Keep freed memory for the next step instead of page-faulting it in again (~12% faster here).
+    if not args.default_allocator:
+        tt.retain_freed_memory()
     tt.manual_seed(args.seed)
     normalize = Normalize(MNIST_MEAN, MNIST_STD)
     train_set = MNIST(train=True, transform=normalize)

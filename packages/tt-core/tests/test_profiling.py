@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from tinytorch.core import measure_time, peak_memory
+from tinytorch.core import measure_time, peak_memory, retain_freed_memory
 from tinytorch.core.profiling import format_bytes, format_seconds
 
 pytestmark = pytest.mark.module01
@@ -62,3 +62,19 @@ def test_formatting():
     assert format_bytes(3 * 1024**2) == "3.0 MiB"
     assert format_seconds(0.0025) == "2.50 ms"
     assert format_seconds(2e-6) == "2.0 µs"
+
+
+def test_retain_freed_memory():
+    """Applied on Linux with glibc (mallopt accepts every setting); False, changing nothing, elsewhere."""
+    import sys
+
+    applied = retain_freed_memory()
+    assert applied is (sys.platform.startswith("linux") and _is_glibc())
+    with pytest.raises(ValueError, match="mmap_threshold must be an int >= 0"):
+        retain_freed_memory(mmap_threshold=-1)
+
+
+def _is_glibc() -> bool:
+    import platform
+
+    return platform.libc_ver()[0] == "glibc"

@@ -5,6 +5,7 @@ See the package README for the public API and how to add an op.
 """
 
 # autograd first: it and tensor import each other, and this order resolves it.
+from tinytorch.core.allocator import retain_freed_memory
 from tinytorch.core.autograd import (
     Context,
     Function,
@@ -32,7 +33,7 @@ from tinytorch.core.ops_shape import cat, stack
 from tinytorch.core.profiling import MemoryReport, Timing, measure_time, peak_memory
 from tinytorch.core.tensor import Tensor, bool_, float32, float64, int64
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 __all__ = [
     "Context",
@@ -68,6 +69,7 @@ __all__ = [
     "peak_memory",
     "rand",
     "randn",
+    "retain_freed_memory",
     "set_rng_state",
     "sqrt",
     "stack",
