@@ -39,7 +39,6 @@ def run_child(command: list[str]) -> tuple[int, float, int]:
 
 def torch_twin(epochs: int, seed: int) -> None:
     """The MNIST milestone in PyTorch: same model, data, batch, Adam lr 1e-3, epochs."""
-    import numpy as np
     import torch
     from torch import nn
 
@@ -50,8 +49,11 @@ def torch_twin(epochs: int, seed: int) -> None:
     mean, std = 0.1307, 0.3081
 
     def arrays(ds: MNIST) -> tuple[torch.Tensor, torch.Tensor]:
-        x = (ds.images.astype(np.float32) / 255 - mean) / std
-        return torch.from_numpy(x.reshape(-1, 1, 28, 28)), torch.from_numpy(ds.labels.astype(np.int64))
+        # uint8 images, converted per batch, as tinytorch's MNIST does: the same data in memory
+        return torch.from_numpy(ds.data.reshape(-1, 1, 28, 28)), torch.from_numpy(ds.targets)
+
+    def normalise(images: torch.Tensor) -> torch.Tensor:
+        return (images.float() / 255 - mean) / std
 
     x_train, y_train = arrays(train)
     x_test, y_test = arrays(test)
@@ -67,13 +69,13 @@ def torch_twin(epochs: int, seed: int) -> None:
         for i in range(0, len(order), 64):
             idx = order[i : i + 64]
             optimizer.zero_grad()
-            loss = loss_fn(model(x_train[idx]), y_train[idx])
+            loss = loss_fn(model(normalise(x_train[idx])), y_train[idx])
             loss.backward()
             optimizer.step()
         print(f"torch epoch {epoch + 1}: last batch loss {loss.item():.4f}", flush=True)
     with torch.no_grad():
         correct = sum(
-            int((model(x_test[i : i + 1000]).argmax(1) == y_test[i : i + 1000]).sum())
+            int((model(normalise(x_test[i : i + 1000])).argmax(1) == y_test[i : i + 1000]).sum())
             for i in range(0, len(x_test), 1000)
         )
     print(f"torch test accuracy {correct / len(x_test):.4f}")
