@@ -63,6 +63,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from tinytorch.train.checkpoint import atomic_write
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "CorruptFileError",
@@ -190,32 +192,18 @@ def _describe(err: BaseException) -> str:
 
 
 def _write_verified(target: Path, file: DataFile, write: Callable[[Path], object]) -> None:
-    """Fill a temporary file beside `target` with `write(tmp)`, check its SHA-256, fsync it,
-    then rename it to `target`. On any failure the temporary file is removed and `target`
-    is left as it was."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    """Fill a temporary file beside `target` with `write(tmp)`, check its SHA-256, then
+    rename it to `target` (checkpoint.atomic_write). On any failure the temporary file is
+    removed and `target` is left as it was."""
+
+    def write_and_verify(tmp: Path) -> None:
         write(tmp)
         actual = sha256_file(tmp)
         if actual != file.sha256:
             raise DataError(f"checksum mismatch: got sha256 {actual}, expected {file.sha256}")
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a cached data file is not secret
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+
+    atomic_write(target, write_and_verify)
 
 
 def save_to_cache(file: DataFile, data: bytes | bytearray | memoryview) -> Path:
