@@ -8,7 +8,7 @@
   (4 layers, 4 heads, 128 dims, block 64, batch 12, vocab 65): forward, loss,
   backward and an AdamW step, against PyTorch's same model and optimizer.
   Target: training tokens/s >= 0.5x PyTorch's, i.e. step time <= 2x;
-  extra_info records tokens_per_second and ms_per_iteration.
+  extra_info records tokens_per_step (tokens/s = tokens_per_step / median time).
 - guide groups: attention memory by sequence length (the O(T^2) curve, fused,
   composed and PyTorch), KV-cache generation of 256 tokens, fused vs composed
   attention and LayerNorm, the GELU variants, Embedding's scatter-add.
@@ -135,14 +135,11 @@ def test_train_step_tinytorch(measure: Measure, step_batch: tuple[np.ndarray, np
         loss.backward()
         opt.step()
 
-    timing = tc.measure_time(step, warmup=2, repeats=5)
     measure(
         step,
         role="tinytorch",
         rounds=STEP_ROUNDS,
         tokens_per_step=TOKENS_PER_STEP,
-        tokens_per_second_estimate=round(TOKENS_PER_STEP / timing.median),
-        ms_per_iteration_estimate=round(timing.median * 1e3, 1),
         parameters=model.num_parameters(non_embedding=False),
     )
 
@@ -162,14 +159,11 @@ def test_train_step_pytorch(measure: Measure, step_batch: tuple[np.ndarray, np.n
         loss.backward()
         opt.step()
 
-    timing = tc.measure_time(step, warmup=2, repeats=5)
     measure(
         step,
         role="baseline",
         rounds=STEP_ROUNDS,
         tokens_per_step=TOKENS_PER_STEP,
-        tokens_per_second_estimate=round(TOKENS_PER_STEP / timing.median),
-        ms_per_iteration_estimate=round(timing.median * 1e3, 1),
     )
 
 

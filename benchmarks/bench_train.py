@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import NUMPY_THREADS, import_torch, peak_memory, rng
+from conftest import NUMPY_THREADS, epoch, import_torch, peak_memory, record_rate, rng
 
 from tinytorch.core import Tensor
 from tinytorch.nn import Linear, Parameter
@@ -115,18 +115,6 @@ N_SAMPLES, N_FEATURES, BATCH = 60_000, 784, 64
 def mnist_like() -> tuple[np.ndarray, np.ndarray]:
     r = rng()
     return r.random((N_SAMPLES, N_FEATURES), dtype=np.float32), r.integers(0, 10, N_SAMPLES)
-
-
-def epoch(loader: Any) -> int:
-    count = 0
-    for _x, _y in loader:
-        count += 1
-    return count
-
-
-def record_rate(benchmark: Any, batches: int) -> None:
-    benchmark.extra_info["batches"] = batches
-    benchmark.extra_info["batches_per_second"] = round(batches / benchmark.stats.stats.median)
 
 
 @group(group="dataloader-60k-784-b64")

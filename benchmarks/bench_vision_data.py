@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import import_torch
+from conftest import epoch, import_torch, record_rate
 
 from tinytorch.train.data import DataLoader, TensorDataset, default_collate
 from tinytorch.vision.datasets import MNIST, MNIST_MEAN, MNIST_STD, load_mnist
@@ -38,18 +38,6 @@ BATCH = 64
 @pytest.fixture(scope="module")
 def train_set() -> MNIST:
     return MNIST(train=True, download=False)
-
-
-def epoch(loader: Any) -> int:
-    count = 0
-    for _x, _y in loader:
-        count += 1
-    return count
-
-
-def record_rate(benchmark: Any, batches: int) -> None:
-    benchmark.extra_info["batches"] = batches
-    benchmark.extra_info["batches_per_second"] = round(batches / benchmark.stats.stats.median)
 
 
 # --------------------------------------------------- loading 70,000 images: gz vs parsed cache

@@ -75,6 +75,20 @@ def import_torch() -> Any:
     return pytest.importorskip("torch")
 
 
+def epoch(loader: Any) -> int:
+    """Iterate once over a DataLoader-like `loader`; the number of batches."""
+    count = 0
+    for _x, _y in loader:
+        count += 1
+    return count
+
+
+def record_rate(benchmark: Any, batches: int) -> None:
+    """Store the batches per epoch and the batches per second (from the median) in extra_info."""
+    benchmark.extra_info["batches"] = batches
+    benchmark.extra_info["batches_per_second"] = round(batches / benchmark.stats.stats.median)
+
+
 def openblas_threads() -> int | None:
     """The thread count of the OpenBLAS NumPy is linked with, or None if not found."""
     try:
