@@ -42,7 +42,7 @@ from tinytorch.text.training import TrainConfig, TrainResult, train_on_shakespea
 PROMPT = "To be or not to be"
 
 
-def build(tokenizer: str, seed: int) -> tuple[ShakespeareDataset, TinyGPT]:
+def build(tokenizer: str, seed: int, gelu: str = "tanh") -> tuple[ShakespeareDataset, TinyGPT]:
     start = time.perf_counter()
     data = ShakespeareDataset(tokenizer)  # type: ignore[arg-type]
     print(
@@ -51,11 +51,11 @@ def build(tokenizer: str, seed: int) -> tuple[ShakespeareDataset, TinyGPT]:
     tt.manual_seed(seed)
     if tokenizer == "char":  # nanoGPT's train_shakespeare_char with its CPU command's overrides
         config = GPTConfig(
-            vocab_size=data.vocab_size, block_size=64, n_layer=4, n_head=4, n_embd=128, bias=False
+            vocab_size=data.vocab_size, block_size=64, n_layer=4, n_head=4, n_embd=128, bias=False, gelu=gelu
         )
         model = TinyGPT(config, tokenizer=data.tokenizer)
     else:  # the course plan's model, as written
-        model = TinyGPT(vocab_size=1000, layers=6, heads=8, tokenizer=data.tokenizer)
+        model = TinyGPT(vocab_size=1000, layers=6, heads=8, tokenizer=data.tokenizer, gelu=gelu)
         if data.vocab_size != 1000:
             raise SystemExit(f"the BPE tokenizer has {data.vocab_size} tokens, the model expects 1000")
     c = model.config
@@ -92,6 +92,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--tokenizer", choices=["char", "bpe"], default="char")
     parser.add_argument("--iters", type=int, default=2000, help="training iterations (nanoGPT: 2000)")
     parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument(
+        "--gelu", choices=["tanh", "none"], default="tanh", help="GELU: tanh approximation or exact (nanoGPT)"
+    )
     parser.add_argument("--max-val-loss", type=float, help="exit 1 above this (char default: 1.93)")
     parser.add_argument("--max-val-bpc", type=float, help="exit 1 above this many bits per character")
     parser.add_argument("--temperature", type=float, default=0.8)
@@ -109,7 +112,7 @@ def main(argv: list[str]) -> int:
 
     if not args.default_allocator:  # keep freed memory for the next step instead of page-faulting it in again
         tt.retain_freed_memory()
-    data, model = build(args.tokenizer, args.seed)
+    data, model = build(args.tokenizer, args.seed, args.gelu)
     config = TrainConfig(seed=args.seed)
     if args.iters != config.max_iters:  # a shorter (or longer) run keeps the schedule's shape
         config = replace(config, max_iters=args.iters, warmup_iters=min(100, args.iters // 20))
