@@ -11,9 +11,10 @@ at 1.0.
 
 `--protocol milestone` (default) mirrors `tinytorch.text.training.train_on_shakespeare`
 step for step: batches from `TextData.get_batch` with the same seeded NumPy
-generator, and the final estimate over 200 batches of each split drawn with
-seed + 1. It prints the same final line as `hatch run milestones:gpt`, so the
-two validation losses and tokens/s compare for one configuration.
+generators (`TrainConfig.batch_seed`, `eval_seed`), the final estimate over 200
+batches of each split. Only the initial weights differ (torch draws them). It
+prints the same final line as `hatch run milestones:gpt`, so the two validation
+losses and tokens/s compare for one configuration.
 
 `--protocol nanogpt` is nanoGPT's train.py with its README's CPU command
 (`config/train_shakespeare_char.py --device=cpu --compile=False --eval_iters=20
@@ -23,11 +24,15 @@ seeded once (train.py: 1337), draws the initial weights and then every batch
 with torch.randint in train.py's order, including the 20-batch estimates
 every 250 iterations. The "step 2000" line is the figure nanoGPT's README
 reports ("a loss of only 1.88"). Then the same final model is measured over
-`--final-eval-iters` batches (own generator, seed + 1), the milestone's estimate.
+`--final-eval-iters` batches (a torch generator seeded with seed + 1), the
+milestone's kind of estimate.
 
 `--engine tinytorch` (nanogpt protocol only) trains TinyTorch's TinyGPT on
 exactly those draws: the initial weights torch drew, the same batch windows,
-the same estimate windows. Only the arithmetic differs.
+the same estimate windows. Only the arithmetic differs. `--engine both` trains
+the two side by side on the same draws and prints both at every estimate;
+`--max-diff D` fails the run if the final validation losses differ by more
+than D (`hatch run oracle:gpt-nanogpt`, run by CI).
 """
 
 from __future__ import annotations
@@ -162,6 +167,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.engine != "torch" and args.protocol != "nanogpt":
         parser.error("--engine tinytorch/both needs --protocol nanogpt (`milestones:gpt` is TinyTorch's run)")
+    tt.retain_freed_memory()  # as the milestone does; one malloc policy for both engines in this process
     cfg = TrainConfig(seed=args.seed, final_eval_iters=args.final_eval_iters)
     if args.iters != cfg.max_iters:  # as the milestone: a shorter run keeps the schedule's shape
         cfg = replace(cfg, max_iters=args.iters, warmup_iters=min(100, args.iters // 20))
@@ -183,20 +189,20 @@ def main(argv: list[str]) -> int:
             return torch_batch(ids[split], batch, block)
 
     else:  # the milestone's NumPy generator (TextData.get_batch)
-        batches = np.random.default_rng(cfg.seed)
+        batches = np.random.default_rng(cfg.batch_seed)
 
         def next_batch(split: str) -> tuple[np.ndarray, np.ndarray]:
             return data.get_batch(split, batch, block, batches)
 
     def windows(split: str, iters: int, stream: bool) -> list[tuple[np.ndarray, np.ndarray]]:
-        """nanoGPT's periodic estimates draw from the training stream; the milestone's
-        estimates (and every final one) from a fresh generator seeded with seed + 1."""
+        """nanoGPT's periodic estimates draw from the training stream; the milestone's estimates
+        (and every final one) from a fresh generator: cfg.eval_seed, or torch's seeded seed + 1."""
         if stream:
             return [next_batch(split) for _ in range(iters)]
         if args.protocol == "nanogpt":
             gen = torch.Generator().manual_seed(cfg.seed + 1)
             return [torch_batch(ids[split], batch, block, gen) for _ in range(iters)]
-        rng = np.random.default_rng(cfg.seed + 1)
+        rng = np.random.default_rng(cfg.eval_seed)
         return [data.get_batch(split, batch, block, rng) for _ in range(iters)]
 
     def estimate(iters: int, stream: bool = False) -> list[dict[str, float]]:

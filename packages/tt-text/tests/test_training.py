@@ -43,8 +43,8 @@ def test_training_learns_and_reports_consistent_numbers():
     assert result.val_bits_per_char == pytest.approx(data.bits_per_char(result.val_loss, "val"))
     assert result.tokens_per_second == pytest.approx(40 * 8 * 16 / result.train_seconds)
     assert 0 < result.train_seconds <= result.wall_seconds
-    # the final estimate is estimate_loss with seed + 1, on the trained model
-    again = estimate_loss(model, data, 4, 8, 16, seed=1)
+    # the final estimate is estimate_loss with the config's eval_seed, on the trained model
+    again = estimate_loss(model, data, 4, 8, 16, seed=result.config.eval_seed)
     assert again == {"train": result.train_loss, "val": result.val_loss}
 
 
@@ -54,6 +54,40 @@ def test_training_is_reproducible_from_its_seed():
     _, _, other = small_run(seed=4, iters=10)
     assert first.losses == second.losses and first.val_loss == second.val_loss
     assert first.losses != other.losses
+
+
+class RecordingData(TextData):
+    """TextData that records every window it hands out."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, CharTokenizer.fit(text))
+        self.seen: list[tuple[str, np.ndarray]] = []
+
+    def get_batch(self, split, batch_size, block_size, generator=None):  # type: ignore[no-untyped-def]
+        x, y = super().get_batch(split, batch_size, block_size, generator)
+        self.seen.append((split, x))
+        return x, y
+
+
+def test_batches_come_from_their_own_stream_not_the_models():
+    # tc.manual_seed(seed) made the weights from default_rng(seed): the training batches and
+    # the estimates must come from other streams (cfg.batch_seed, cfg.eval_seed).
+    data = RecordingData(TEXT)
+    tc.manual_seed(2)
+    model = TinyGPT(GPTConfig(vocab_size=data.vocab_size, block_size=16, n_layer=1, n_head=2, n_embd=16))
+    cfg = TrainConfig(max_iters=3, warmup_iters=1, eval_interval=10, eval_iters=1, final_eval_iters=1, seed=2)
+    train_on_shakespeare(model, data, cfg, log=None)
+    train_windows = [x for split, x in data.seen if split == "train"]
+    # estimate at 0 (1 train batch), then 3 training batches, then the final estimate (1)
+    assert len(train_windows) == 5
+
+    def first(seed):
+        return TextData(TEXT, CharTokenizer.fit(TEXT)).get_batch("train", 12, 16, np.random.default_rng(seed))[0]
+
+    assert np.array_equal(train_windows[1], first(cfg.batch_seed))
+    assert np.array_equal(train_windows[0], first(cfg.eval_seed))
+    assert np.array_equal(train_windows[4], first(cfg.eval_seed))
+    assert not any(np.array_equal(w, first(cfg.seed)) for w in train_windows)
 
 
 def test_the_schedule_follows_nanogpt():

@@ -12,7 +12,8 @@ matrices only (embeddings and Linear weights; biases and LayerNorm gains
 undecayed), linear warm-up for 100 iterations then cosine decay from 1e-3 to
 1e-4, gradient clipping at norm 1.0, and every `eval_interval` iterations an
 estimate of the train and validation loss over `eval_iters` random batches.
-Batches come from their own seeded generators, so a run is reproducible.
+Batches and estimates come from their own seeded generators (`batch_seed`,
+`eval_seed`), independent of the model's initial draws, so a run is reproducible.
 
 Given code: it only calls what the student has built (the model, AdamW,
 CosineWarmup, clip_grad_norm_, get_batch).
@@ -21,7 +22,7 @@ CosineWarmup, clip_grad_norm_, get_batch).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -71,6 +72,20 @@ class TrainConfig:
     def decay_iters(self) -> int:
         return self.max_iters if self.lr_decay_iters is None else self.lr_decay_iters
 
+    # Two streams of their own. A model seeded with tinytorch.core.manual_seed(seed) draws its
+    # weights from np.random.default_rng(seed); batches drawn from that same stream would be
+    # functions of the very bits that made the weights (nanoGPT draws both from one torch
+    # generator, one after the other, so its batches never repeat the initialisation's bits).
+    @property
+    def batch_seed(self) -> tuple[int, int]:
+        """Seed of the training batches' generator (NumPy SeedSequence entropy)."""
+        return (self.seed, 1)
+
+    @property
+    def eval_seed(self) -> tuple[int, int]:
+        """Seed of every loss estimate's generator: each estimate sees the same windows."""
+        return (self.seed, 2)
+
 
 @dataclass
 class TrainResult:
@@ -91,7 +106,12 @@ class TrainResult:
 
 
 def estimate_loss(
-    model: Module, data: TextData, eval_iters: int, batch_size: int, block_size: int, seed: int
+    model: Module,
+    data: TextData,
+    eval_iters: int,
+    batch_size: int,
+    block_size: int,
+    seed: int | Sequence[int],
 ) -> dict[str, float]:
     """Mean loss over `eval_iters` random batches of each split, in eval mode, without a graph.
 
@@ -138,14 +158,14 @@ def train_on_shakespeare(
         betas=cfg.betas,
     )
     schedule = CosineWarmup(optimizer, cfg.warmup_iters, cfg.decay_iters, min_lr=cfg.min_lr)
-    batches = np.random.default_rng(cfg.seed)
+    batches = np.random.default_rng(cfg.batch_seed)
     say = log or (lambda _: None)
     result = TrainResult(cfg, train_loss=float("nan"), val_loss=float("nan"), val_bits_per_char=float("nan"))
     start = time.perf_counter()
     train_seconds = 0.0
 
     def evaluate(iteration: int, iters: int) -> None:
-        losses = estimate_loss(model, data, iters, cfg.batch_size, block_size, cfg.seed + 1)
+        losses = estimate_loss(model, data, iters, cfg.batch_size, block_size, cfg.eval_seed)
         entry = {"iter": iteration, **losses, "lr": optimizer.param_groups[0]["lr"], "time": train_seconds}
         result.evals.append(entry)
         say(
@@ -171,7 +191,7 @@ def train_on_shakespeare(
             tokens_per_second = (iteration + 1) * cfg.batch_size * block_size / train_seconds
             say(f"iter {iteration:5d}: loss {result.losses[-1]:.4f}, {tokens_per_second:,.0f} tokens/s")
 
-    final = estimate_loss(model, data, cfg.final_eval_iters, cfg.batch_size, block_size, cfg.seed + 1)
+    final = estimate_loss(model, data, cfg.final_eval_iters, cfg.batch_size, block_size, cfg.eval_seed)
     result.train_loss, result.val_loss = final["train"], final["val"]
     result.val_bits_per_char = data.bits_per_char(result.val_loss, "val")
     result.evals.append(
