@@ -81,8 +81,10 @@ def test_batches_come_from_their_own_stream_not_the_models():
     # estimate at 0 (1 train batch), then 3 training batches, then the final estimate (1)
     assert len(train_windows) == 5
 
+    fresh = TextData(TEXT, CharTokenizer.fit(TEXT))
+
     def first(seed):
-        return TextData(TEXT, CharTokenizer.fit(TEXT)).get_batch("train", 12, 16, np.random.default_rng(seed))[0]
+        return fresh.get_batch("train", 12, 16, np.random.default_rng(seed))[0]
 
     assert np.array_equal(train_windows[1], first(cfg.batch_seed))
     assert np.array_equal(train_windows[0], first(cfg.eval_seed))
