@@ -5,13 +5,15 @@ Default (`--tokenizer char`): nanoGPT's CPU configuration, character level:
 AdamW, 2,000 iterations with warm-up and cosine decay
 (`tinytorch.text.training.TrainConfig`). The milestone passes if the
 validation loss, measured over 200 batches after the last iteration, is <=
-`--max-val-loss` (default 1.93).
+`--max-val-loss` (default 1.95).
 
-Why 1.93 and not nanoGPT's 1.88: 1.88 is what nanoGPT's README reports for
-this run, estimated over only 20 validation batches (about +-0.02). The same
-run in PyTorch with the same batches and the 200-batch estimate
-(`hatch run oracle:python benchmarks/milestone_gpt_torch.py`) gives 1.909
-(seed 1337); TinyTorch gives 1.913. The bound is PyTorch's figure plus 0.02.
+Why 1.95 and not the 1.88 of nanoGPT's README: 1.88 is one seed's 20-batch
+estimate. `hatch run oracle:gpt-nanogpt --seed S` replays nanoGPT's own run
+draw for draw (its torch generator, its order) and trains TinyTorch beside
+PyTorch on those draws: at seed 1337 both print nanoGPT's figure, 1.8857, and
+1.8915 over 200 batches. Over seeds 1337 and 1-5 nanoGPT's own run measures
+1.887-1.930 over 200 batches (20-batch figures 1.874-1.919). The bound is the
+worst of those plus 0.02. Guide 14 has the tables.
 
 `--tokenizer bpe`: the course plan's `TinyGPT(vocab_size=1000, layers=6,
 heads=8)` on a 1,000-token byte-level BPE trained on the training split; its
@@ -77,7 +79,7 @@ def plot(path: str, result: TrainResult, title: str) -> None:
     evals = result.evals
     ax.plot([e["iter"] for e in evals], [e["train"] for e in evals], "o-", label="train (estimate)")
     ax.plot([e["iter"] for e in evals], [e["val"] for e in evals], "o-", label="validation (estimate)")
-    ax.axhline(1.88, color="gray", linestyle="--", label="nanoGPT's 1.88")
+    ax.axhline(1.88, color="gray", linestyle="--", label="nanoGPT's README: 1.88 (one seed, 20 batches)")
     ax.set_xlabel("iteration")
     ax.set_ylabel("cross-entropy (nats/token)")
     ax.set_title(title)
@@ -95,7 +97,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--gelu", choices=["tanh", "none"], default="tanh", help="GELU: tanh approximation or exact (nanoGPT)"
     )
-    parser.add_argument("--max-val-loss", type=float, help="exit 1 above this (char default: 1.93)")
+    parser.add_argument("--max-val-loss", type=float, help="exit 1 above this (char default: 1.95)")
     parser.add_argument("--max-val-bpc", type=float, help="exit 1 above this many bits per character")
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--top-k", type=int, default=200)
@@ -108,7 +110,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     max_val_loss = args.max_val_loss
     if max_val_loss is None and args.tokenizer == "char" and args.max_val_bpc is None:
-        max_val_loss = 1.93  # PyTorch's same run: 1.909 (see the module docstring)
+        max_val_loss = 1.95  # nanoGPT's own run, six seeds: 1.887-1.930 (see the module docstring)
 
     if not args.default_allocator:  # keep freed memory for the next step instead of page-faulting it in again
         tt.retain_freed_memory()

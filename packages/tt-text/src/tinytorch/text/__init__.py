@@ -33,7 +33,7 @@ from tinytorch.text.transformer import MLP, CausalSelfAttention, KVCache, LayerN
 from tinytorch.text import training
 from tinytorch.text.training import TrainConfig, TrainResult, train_on_shakespeare
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 __all__ = [
     "MLP",
