@@ -153,6 +153,32 @@ def torch_batch(
     return x, y
 
 
+def measure_noise(engine: Any, val: np.ndarray, cfg: TrainConfig, block: int, draws: int) -> None:
+    """How far a random-window estimate of one model's validation loss strays from the whole split's."""
+    n = (len(val) - 1) // block  # the whole split as consecutive windows: every target token once
+    x = val[: n * block].reshape(n, block).astype(np.int64)
+    y = val[1 : n * block + 1].reshape(n, block).astype(np.int64)
+    step = cfg.batch_size
+    whole = sum(
+        engine.loss(x[i : i + step], y[i : i + step]) * len(x[i : i + step]) for i in range(0, n, step)
+    )
+    per_batch = np.array(
+        [
+            [engine.loss(*torch_batch(val, cfg.batch_size, block, gen)) for _ in range(cfg.final_eval_iters)]
+            for gen in (torch.Generator().manual_seed(k) for k in range(draws))
+        ]
+    )  # (draws, final_eval_iters)
+    print(f"{engine.name}: whole val split ({n} windows of {block}): {whole / n:.4f}")
+    for size in (cfg.final_eval_iters, cfg.eval_iters)[
+        : 2 if cfg.final_eval_iters % cfg.eval_iters == 0 else 1
+    ]:
+        means = per_batch.reshape(-1, size).mean(axis=1)
+        print(
+            f"{engine.name}: {len(means)} estimates of {size} batches: mean {means.mean():.4f}, "
+            f"sd {means.std():.4f}, min {means.min():.4f}, max {means.max():.4f}"
+        )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--protocol", choices=["milestone", "nanogpt"], default="milestone")
@@ -161,6 +187,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--gelu", choices=["none", "tanh"], default="none", help="nanoGPT: none (exact)")
     parser.add_argument("--final-eval-iters", type=int, default=200, help="batches per split at the end")
+    parser.add_argument(
+        "--noise-draws",
+        type=int,
+        default=0,
+        metavar="K",
+        help="after training, re-estimate the final val loss K times (200 batches each, torch generators\n"
+        "seeded 0..K-1; split into 20-batch estimates too) and over the whole val split",
+    )
     parser.add_argument(
         "--max-diff", type=float, help="--engine both: exit 1 if the final val losses differ by more"
     )
@@ -254,6 +288,9 @@ def main(argv: list[str]) -> int:
             f"{tokens / secs:,.0f} tokens/s"
         )
     print(f"{time.perf_counter() - start:.1f} s in all")
+    if args.noise_draws:
+        for engine in engines:
+            measure_noise(engine, ids["val"], cfg, block, args.noise_draws)
     if len(engines) == 2:
         diff = abs(final[0]["val"] - final[1]["val"])
         ok = args.max_diff is None or diff <= args.max_diff
