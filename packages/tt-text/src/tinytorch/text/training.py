@@ -40,7 +40,7 @@ __all__ = ["TrainConfig", "TrainResult", "estimate_loss", "train_on_shakespeare"
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """nanoGPT's shakespeare_char settings for its CPU run (README: val loss 1.88 after 2,000 iterations)."""
+    """nanoGPT's shakespeare_char settings for its CPU run (its README: "a loss of only 1.88")."""
 
     max_iters: int = 2000
     batch_size: int = 12
