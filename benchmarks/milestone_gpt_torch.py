@@ -169,9 +169,10 @@ def measure_noise(engine: Any, val: np.ndarray, cfg: TrainConfig, block: int, dr
         ]
     )  # (draws, final_eval_iters)
     print(f"{engine.name}: whole val split ({n} windows of {block}): {whole / n:.4f}")
-    for size in (cfg.final_eval_iters, cfg.eval_iters)[
-        : 2 if cfg.final_eval_iters % cfg.eval_iters == 0 else 1
-    ]:
+    sizes = [cfg.final_eval_iters]
+    if cfg.final_eval_iters % cfg.eval_iters == 0:
+        sizes.append(cfg.eval_iters)  # nanoGPT's estimates: the same batches, in groups of 20
+    for size in sizes:
         means = per_batch.reshape(-1, size).mean(axis=1)
         print(
             f"{engine.name}: {len(means)} estimates of {size} batches: mean {means.mean():.4f}, "
@@ -192,8 +193,8 @@ def main(argv: list[str]) -> int:
         type=int,
         default=0,
         metavar="K",
-        help="after training, re-estimate the final val loss K times (200 batches each, torch generators\n"
-        "seeded 0..K-1; split into 20-batch estimates too) and over the whole val split",
+        help="after training, re-estimate the final val loss K times (--final-eval-iters batches each,\n"
+        "torch generators seeded 0..K-1; in groups of 20 batches too) and over the whole val split",
     )
     parser.add_argument(
         "--max-diff", type=float, help="--engine both: exit 1 if the final val losses differ by more"
