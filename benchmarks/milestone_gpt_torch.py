@@ -53,6 +53,7 @@ from tt_text_oracle import TorchGPT
 
 import tinytorch.core as tt
 from tinytorch.text import GPTConfig, ShakespeareDataset, TinyGPT
+from tinytorch.text.datasets.batching import Split
 from tinytorch.text.training import TrainConfig
 from tinytorch.train.optim import AdamW, clip_grad_norm_
 
@@ -220,16 +221,16 @@ def main(argv: list[str]) -> int:
 
     if args.protocol == "nanogpt":  # everything from torch's global generator, in train.py's order
 
-        def next_batch(split: str) -> tuple[np.ndarray, np.ndarray]:
+        def next_batch(split: Split) -> tuple[np.ndarray, np.ndarray]:
             return torch_batch(ids[split], batch, block)
 
     else:  # the milestone's NumPy generator (TextData.get_batch)
         batches = np.random.default_rng(cfg.batch_seed)
 
-        def next_batch(split: str) -> tuple[np.ndarray, np.ndarray]:
+        def next_batch(split: Split) -> tuple[np.ndarray, np.ndarray]:
             return data.get_batch(split, batch, block, batches)
 
-    def windows(split: str, iters: int, stream: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    def windows(split: Split, iters: int, stream: bool) -> list[tuple[np.ndarray, np.ndarray]]:
         """nanoGPT's periodic estimates draw from the training stream; the milestone's estimates
         (and every final one) from a fresh generator: cfg.eval_seed, or torch's seeded seed + 1."""
         if stream:
