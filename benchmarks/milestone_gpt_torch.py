@@ -258,13 +258,11 @@ def main(argv: list[str]) -> int:
 
     seconds = [0.0 for _ in engines]
     start = time.perf_counter()
-    reported: list[dict[str, float]] = []
     if args.protocol == "nanogpt":
         x, y = next_batch("train")  # train.py fetches the first batch before its loop
     for it in range(cfg.max_iters + 1):
         if args.protocol == "nanogpt" and (it % cfg.eval_interval == 0 or it == cfg.max_iters):
-            reported = estimate(cfg.eval_iters, stream=True)
-            print(show(f"step {it}", reported), flush=True)
+            print(show(f"step {it}", estimate(cfg.eval_iters, stream=True)), flush=True)
         elif it % cfg.eval_interval == 0 and it < cfg.max_iters:
             print(show(f"iter {it:5d}", estimate(cfg.eval_iters)), flush=True)
         if it == cfg.max_iters:
