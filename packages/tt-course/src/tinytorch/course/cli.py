@@ -7,11 +7,13 @@ Subcommands (``tinytorch COMMAND --help`` for each):
 - ``test NN [--oracle] [-- PYTEST ARGS]``: one module's tests
 - ``milestones [xor|mnist|gpt] [--force] [-- SCRIPT ARGS]``: run a phase milestone (or list them)
 - ``release --through N --out DIR``: the student copy (solutions of modules > N stripped)
-- ``grade STUDENT_DIR [--modules 1-8] [--json FILE]``: the reference's tests on a student's code
+- ``grade STUDENT_DIR... [--modules 1-8] [--json F] [--csv F] [--jobs J] [--sandbox KIND]``: the
+  reference's tests on students' code, isolated, with time limits and tamper evidence
 - ``bench run --name LABEL [-- PYTEST ARGS]``, ``bench compare [RUNS...]``: benchmark history
 - ``check-releases [--modules 1-15] [--jobs J]``: the course honesty check CI runs
 
 Exit codes: 0 success; 1 a check or test failed; 2 refused (bad arguments, missing files);
+``grade``: 3 a copy was tampered with;
 ``test`` and ``bench run`` return pytest's exit code, ``milestones`` the script's.
 """
 
@@ -23,7 +25,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tinytorch.course.catalog import MILESTONES
+from tinytorch.course.grade import DEFAULT_RUN_TIMEOUT, DEFAULT_TEST_TIMEOUT
 from tinytorch.course.release import MODULES, ReleaseError, ReleaseResult, find_root, release
+from tinytorch.course.sandbox import KINDS
 from tinytorch.course.testing import format_modules
 
 __all__ = ["main", "summary"]
@@ -83,14 +87,43 @@ def _parser() -> argparse.ArgumentParser:
 
     grade = commands.add_parser(
         "grade",
-        help="run the reference's tests against a student's copy (run in the reference repository)",
-        description="Runs this repository's tests of the chosen modules with STUDENT_DIR's "
-        "packages/*/src first on PYTHONPATH (the student's code, graded by tests they could not "
-        "edit). Exit code 0 if every chosen module is done, 1 if not, 2 if it could not grade.",
+        help="grade students' copies with this repository's tests (run in the reference repository)",
+        description="Runs this repository's tests of the chosen modules against each STUDENT_DIR's "
+        "phase-package sources only (its own tests, conftest and tt-course are ignored), in a "
+        "temporary workspace, a scrubbed environment and an OS sandbox where available, with "
+        "per-test and whole-run time limits and tamper evidence (renamed tests, canaries). "
+        "Exit code: 0 every module done, 1 some not done, 2 could not grade, 3 tampered "
+        "(the worst over all copies).",
     )
-    grade.add_argument("student", type=Path, metavar="STUDENT_DIR", help="the student's release copy")
+    grade.add_argument(
+        "students", type=Path, nargs="+", metavar="STUDENT_DIR", help="students' copies (e.g. class/*)"
+    )
     grade.add_argument("--modules", default="1-15", metavar="RANGE", help="modules to grade, e.g. 1-8")
-    grade.add_argument("--json", type=Path, metavar="FILE", help="also write the per-module results as JSON")
+    grade.add_argument("--json", type=Path, metavar="FILE", help="also write every result as JSON")
+    grade.add_argument("--csv", type=Path, metavar="FILE", help="also write one CSV row per copy")
+    grade.add_argument(
+        "--jobs", type=int, default=1, metavar="J", help="copies graded in parallel (default 1)"
+    )
+    grade.add_argument(
+        "--sandbox",
+        default="auto",
+        choices=KINDS,
+        help="OS sandbox for the students' code: auto (bwrap, else unshare, else none with a warning)",
+    )
+    grade.add_argument(
+        "--test-timeout",
+        type=float,
+        default=DEFAULT_TEST_TIMEOUT,
+        metavar="S",
+        help=f"seconds before one test is stopped and failed (default {DEFAULT_TEST_TIMEOUT:g})",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_RUN_TIMEOUT,
+        metavar="S",
+        help=f"seconds for one copy's whole run; then a partial report (default {DEFAULT_RUN_TIMEOUT:g})",
+    )
     grade.add_argument("--root", type=Path, default=None, help=root_help)
 
     ms = commands.add_parser(
@@ -196,6 +229,48 @@ def _root_or_none(given: Path | None) -> Path | None:
         return None
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from tinytorch.course.check import parse_modules
+    from tinytorch.course.grade import (
+        GradeError,
+        check_output_path,
+        exit_code,
+        format_class,
+        format_student,
+        grade,
+        to_csv,
+        to_json,
+    )
+
+    try:
+        modules = parse_modules(args.modules)
+        check_output_path(args.json, "--json")
+        check_output_path(args.csv, "--csv")
+        if args.jobs < 1 or args.test_timeout <= 0 or args.timeout <= 0:
+            raise GradeError("--jobs, --test-timeout and --timeout must be positive")
+        suite, results, warnings = grade(
+            _root(args.root),
+            args.students,
+            modules,
+            sandbox=args.sandbox,
+            jobs=args.jobs,
+            test_timeout=args.test_timeout,
+            run_timeout=args.timeout,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+        )
+    except (ValueError, GradeError) as err:
+        raise ReleaseError(str(err)) from None
+    if len(results) == 1:
+        print(format_student(results[0], suite, warnings))
+    else:
+        print(format_class(results, suite, warnings))
+    for path, text in ((args.json, to_json(results, suite, warnings)), (args.csv, to_csv(results, suite))):
+        if path is not None:
+            path.write_text(text, encoding="utf-8")
+            print(f"Written to {path}")
+    return exit_code(results)
+
+
 def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
     # Subcommand modules are imported here so that `tinytorch release` stays as light as it was.
     if args.command == "release":
@@ -219,16 +294,7 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
 
         return run_module_tests(args.module, oracle=args.oracle, extra_args=passthrough)
     if args.command == "grade":
-        from tinytorch.course.check import parse_modules
-        from tinytorch.course.grade import grade
-
-        try:
-            modules = parse_modules(args.modules)
-        except ValueError as err:
-            raise ReleaseError(str(err)) from None
-        text, code = grade(_root(args.root), args.student, modules, json_path=args.json)
-        print(text)
-        return code
+        return _grade(args)
     if args.command == "milestones":
         from tinytorch.course.status import list_milestones, run_milestone
 

@@ -23,7 +23,16 @@ from pathlib import Path
 from tinytorch.course.catalog import DATASETS, PACKAGES, PHASE_PACKAGES
 from tinytorch.course.testing import Installed, installed_packages
 
-__all__ = ["Check", "data_folders", "doctor", "find_data_file", "numpy_probe", "report", "sha256_file"]
+__all__ = [
+    "Check",
+    "cache_folder",
+    "data_folders",
+    "doctor",
+    "find_data_file",
+    "numpy_probe",
+    "report",
+    "sha256_file",
+]
 
 MIN_PYTHON = (3, 11)
 MIN_NUMPY = (2, 1)
@@ -107,13 +116,18 @@ def data_folders(environ: Mapping[str, str] = os.environ) -> list[tuple[str, Pat
     folders = []
     if environ.get("TINYTORCH_DATA"):
         folders.append(("$TINYTORCH_DATA", Path(environ["TINYTORCH_DATA"]).expanduser()))
-    if environ.get("TINYTORCH_CACHE"):
-        folders.append(("$TINYTORCH_CACHE", Path(environ["TINYTORCH_CACHE"]).expanduser()))
-    elif environ.get("XDG_CACHE_HOME"):
-        folders.append(("user cache", Path(environ["XDG_CACHE_HOME"]).expanduser() / "tinytorch"))
-    else:
-        folders.append(("user cache", Path.home() / ".cache" / "tinytorch"))
+    origin = "$TINYTORCH_CACHE" if environ.get("TINYTORCH_CACHE") else "user cache"
+    folders.append((origin, cache_folder(environ)))
     return folders
+
+
+def cache_folder(environ: Mapping[str, str] = os.environ) -> Path:
+    """The user cache as tinytorch.train.datafiles.cache_dir finds it: ``$TINYTORCH_CACHE``,
+    else ``$XDG_CACHE_HOME/tinytorch``, else ``~/.cache/tinytorch``."""
+    if environ.get("TINYTORCH_CACHE"):
+        return Path(environ["TINYTORCH_CACHE"]).expanduser()
+    xdg = environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "tinytorch"
 
 
 def sha256_file(path: Path) -> str:

@@ -1,17 +1,24 @@
-"""A pytest plugin that writes every test's module marker and outcome to a JSON file.
+"""A pytest plugin that streams every test's module marker and outcome as JSON lines.
 
 Loaded by the ``tinytorch`` command as ``python -m pytest -p tinytorch.course.pytest_outcomes``
 with the output path in ``$TINYTORCH_OUTCOMES``; it does nothing when that variable is unset.
-The file holds::
+The grader loads a copy of this file under another name, so it needs the standard library
+and pytest only. One JSON object per line, written and flushed as it happens, so whoever
+watches the file knows which test is running (a hang or a crash is pinned on that test) and
+keeps every result reported before the process died::
 
-    {"exitstatus": int,
-     "tests": [{"nodeid": str, "module": int | None, "outcome": str, "message": str}, ...],
-     "collection_errors": [{"nodeid": str, "message": str}, ...],
-     "imported": {"tinytorch.core.tensor": "/path/to/tensor.py", ...}}
+    {"event": "collected", "tests": [[nodeid, module or null], ...]}     once, before deselection
+    {"event": "collect_error", "nodeid": str, "message": str}
+    {"event": "start", "nodeid": str}
+    {"event": "result", "nodeid": str, "outcome": str, "message": str}  after the teardown
+    {"event": "imported", "modules": {"tinytorch.core.tensor": "/path/to/tensor.py", ...}}
+    {"event": "finish", "exitstatus": int}
 
 ``outcome`` is one of passed, failed, error (setup/teardown), skipped, xfailed, xpassed.
-``imported`` lists every ``tinytorch.*`` module loaded during the session with its file, so a
-caller can prove which copy of the code the tests ran against (no conftest needed).
+``imported`` lists every ``tinytorch.*`` module loaded so far with its file (after collection
+and at the end), so the caller can prove which copy of the code the tests ran against.
+``$TINYTORCH_DESELECT`` names a file of node ids (one per line) not to run: the watcher
+restarts pytest without the tests that already ran after a test hung or killed the process.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
+# The same names as tinytorch.course.watch's (this file imports nothing of tinytorch: the grader
+# copies it alone into the grading workspace).
 ENV = "TINYTORCH_OUTCOMES"
+DESELECT_ENV = "TINYTORCH_DESELECT"
 _MARKER = re.compile(r"module(\d\d)")
 
 
@@ -37,61 +47,80 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
     return text[-1] if text else ""
 
 
+def _module(item: pytest.Item) -> int | None:
+    """The test's module number when it carries exactly one ``moduleNN`` marker."""
+    modules = {int(m.group(1)) for mk in item.iter_markers() if (m := _MARKER.fullmatch(mk.name))}
+    return modules.pop() if len(modules) == 1 else None
+
+
 class Recorder:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tests: dict[str, dict[str, Any]] = {}
-        self.collection_errors: list[dict[str, str]] = []
+    def __init__(self, stream: IO[str], deselect: frozenset[str]) -> None:
+        self.stream = stream
+        self.deselect = deselect
+        self.outcomes: dict[str, tuple[str, str]] = {}
 
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        for item in session.items:
-            modules = sorted(
-                {int(m.group(1)) for mk in item.iter_markers() if (m := _MARKER.fullmatch(mk.name))}
-            )
-            self.tests[item.nodeid] = {
-                "nodeid": item.nodeid,
-                "module": modules[0] if len(modules) == 1 else None,
-                "outcome": "not run",
-                "message": "",
-            }
+    def emit(self, **event: Any) -> None:
+        self.stream.write(json.dumps(event) + "\n")
+        self.stream.flush()
 
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.collection_errors.append({"nodeid": report.nodeid, "message": _message(report)})
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        test = self.tests.get(report.nodeid)
-        if test is None:
-            return
-        if hasattr(report, "wasxfail"):
-            test["outcome"] = "xpassed" if report.passed else "xfailed"
-        elif report.failed:
-            test["outcome"] = "failed" if report.when == "call" else "error"
-            test["message"] = _message(report)
-        elif report.skipped:
-            test["outcome"] = "skipped"
-            test["message"] = _message(report)
-        elif report.when == "call" and test["outcome"] == "not run":
-            test["outcome"] = "passed"
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        imported = {
-            name: str(getattr(module, "__file__", None))
+    def emit_imported(self) -> None:
+        modules = {
+            name: str(module.__file__)
             for name, module in sorted(sys.modules.items())
             if name.startswith("tinytorch.") and getattr(module, "__file__", None)
         }
-        data = {
-            "exitstatus": int(exitstatus),
-            "tests": list(self.tests.values()),
-            "collection_errors": self.collection_errors,
-            "imported": imported,
-        }
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=1))
-        os.replace(tmp, self.path)
+        self.emit(event="imported", modules=modules)
+
+    @pytest.hookimpl(trylast=True)  # after -m/-k have deselected theirs
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        self.emit(event="collected", tests=[[item.nodeid, _module(item)] for item in items])
+        if self.deselect:
+            dropped = [item for item in items if item.nodeid in self.deselect]
+            items[:] = [item for item in items if item.nodeid not in self.deselect]
+            config.hook.pytest_deselected(items=dropped)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.emit_imported()
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.emit(event="collect_error", nodeid=report.nodeid, message=_message(report))
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.emit(event="start", nodeid=nodeid)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome, message = self.outcomes.get(report.nodeid, ("not run", ""))
+        if hasattr(report, "wasxfail"):
+            outcome = "xpassed" if report.passed else "xfailed"
+        elif report.failed:
+            # a failing teardown after a failed call keeps the call's failure
+            if outcome not in ("failed", "error"):
+                outcome, message = ("failed" if report.when == "call" else "error"), _message(report)
+        elif report.skipped:
+            outcome, message = "skipped", _message(report)
+        elif report.when == "call" and outcome == "not run":
+            outcome = "passed"
+        self.outcomes[report.nodeid] = (outcome, message)
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        outcome, message = self.outcomes.get(nodeid, ("not run", ""))
+        self.emit(event="result", nodeid=nodeid, outcome=outcome, message=message)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.emit_imported()
+        self.emit(event="finish", exitstatus=int(exitstatus))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     path = os.environ.get(ENV)
-    if path:
-        config.pluginmanager.register(Recorder(Path(path)), "tinytorch-outcomes-recorder")
+    if not path:
+        return
+    deselect_file = os.environ.get(DESELECT_ENV)
+    deselect = (
+        frozenset(Path(deselect_file).read_text(encoding="utf-8").splitlines())
+        if deselect_file
+        else frozenset()
+    )
+    stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 -- open for the whole session
+    config.pluginmanager.register(Recorder(stream, deselect), "tinytorch-outcomes-recorder")

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tinytorch.course.catalog import PACKAGES
+from tinytorch.course.watch import Case, Outcomes, RunError, watch_pytest
 
 __all__ = [
     "Case",
@@ -37,10 +35,6 @@ __all__ = [
 #: Where tt-course itself lives: appended to PYTHONPATH so the outcome plugin is always importable.
 _COURSE_SRC = Path(__file__).resolve().parents[2]
 ORACLE_GLOB = "*/tests/oracle/*"
-
-
-class RunError(Exception):
-    """pytest did not run (usage error, crash, missing pytest): the message holds its output."""
 
 
 @dataclass(frozen=True)
@@ -111,44 +105,6 @@ def pytest_root(paths: Sequence[Path]) -> Path:
     return first if first.is_dir() else first.parent
 
 
-@dataclass(frozen=True)
-class Case:
-    nodeid: str
-    module: int | None
-    outcome: str  # passed, failed, error, skipped, xfailed, xpassed, not run
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome in ("passed", "xfailed")
-
-
-@dataclass
-class Outcomes:
-    """What one pytest run did, per test; ``output`` is pytest's own text."""
-
-    exitstatus: int
-    tests: list[Case]
-    collection_errors: list[tuple[str, str]] = field(default_factory=list)
-    imported: dict[str, str] = field(default_factory=dict)
-    output: str = ""
-    seconds: float = 0.0
-
-    def of_module(self, module: int) -> list[Case]:
-        return [t for t in self.tests if t.module == module]
-
-    def counts(self, module: int) -> tuple[int, int]:
-        """(passed, not passed) for one module's tests."""
-        tests = self.of_module(module)
-        passed = sum(t.ok for t in tests)
-        return passed, len(tests) - passed
-
-    def done(self, module: int) -> bool:
-        """A module is done when it has tests and all of them pass (and nothing failed to collect)."""
-        passed, failed = self.counts(module)
-        return passed > 0 and failed == 0 and not self.collection_errors
-
-
 def run_tests(
     paths: Sequence[Path],
     *,
@@ -159,7 +115,8 @@ def run_tests(
     pythonpath_first: Sequence[Path] = (),
     extra_args: Sequence[str] = (),
     autoload_plugins: bool = False,
-    timeout: float | None = 1800,
+    test_timeout: float | None = 600,
+    run_timeout: float | None = 1800,
 ) -> Outcomes:
     """Run ``python -m pytest`` on ``paths`` and return every test's outcome.
 
@@ -167,39 +124,27 @@ def run_tests(
     left out unless ``oracle``. ``pythonpath_first`` goes before any existing PYTHONPATH (a
     release copy's ``packages/*/src``). Third-party pytest plugins (pytest-benchmark, memray,
     hypothesis's) are not loaded unless ``autoload_plugins``: the package tests use none of
-    their fixtures, and loading them costs ~2.5 s per run. Raises :class:`RunError` if pytest
-    produced no report.
+    their fixtures, and loading them costs ~2.5 s per run. A test that runs longer than
+    ``test_timeout`` seconds fails alone; past ``run_timeout`` the results so far come back
+    (:mod:`tinytorch.course.watch`). Raises :class:`RunError` if pytest produced no report.
     """
     if not paths:
         return Outcomes(exitstatus=5, tests=[])
     cwd = cwd if cwd is not None else pytest_root(paths)
+    env = dict(os.environ)
+    old = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath_first), *old, str(_COURSE_SRC)])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if not autoload_plugins:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    args = [python, "-m", "pytest", *map(str, paths), "-p", "tinytorch.course.pytest_outcomes"]
+    args += ["-p", "no:cacheprovider", "-q", "--tb=short"]
+    if modules is not None:
+        args += ["-m", marker_expression(modules) or "not_a_marker_selects_nothing"]
+    if not oracle:
+        args += [f"--ignore-glob={ORACLE_GLOB}"]
+    args += list(extra_args)
     with tempfile.TemporaryDirectory(prefix="tinytorch-outcomes-") as tmp:
-        report = Path(tmp) / "outcomes.json"
-        env = dict(os.environ)
-        old = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        env["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath_first), *old, str(_COURSE_SRC)])
-        env["TINYTORCH_OUTCOMES"] = str(report)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        if not autoload_plugins:
-            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        args = [python, "-m", "pytest", *map(str, paths), "-p", "tinytorch.course.pytest_outcomes"]
-        args += ["-p", "no:cacheprovider", "-q", "--tb=short"]
-        if modules is not None:
-            args += ["-m", marker_expression(modules) or "not_a_marker_selects_nothing"]
-        if not oracle:
-            args += [f"--ignore-glob={ORACLE_GLOB}"]
-        args += list(extra_args)
-        start = time.perf_counter()
-        proc = subprocess.run(
-            args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        return watch_pytest(
+            args, env=env, cwd=cwd, folder=Path(tmp), test_timeout=test_timeout, run_timeout=run_timeout
         )
-        seconds = time.perf_counter() - start
-        output = proc.stdout + proc.stderr
-        if not report.exists():
-            raise RunError(f"pytest produced no report (exit code {proc.returncode}):\n{output[-3000:]}")
-        data = json.loads(report.read_text())
-        if data["exitstatus"] in (3, 4):  # internal or usage error: no test outcome means anything
-            raise RunError(f"pytest failed (exit code {data['exitstatus']}):\n{output[-3000:]}")
-    tests = [Case(t["nodeid"], t["module"], t["outcome"], t["message"]) for t in data["tests"]]
-    errors = [(e["nodeid"], e["message"]) for e in data["collection_errors"]]
-    return Outcomes(data["exitstatus"], tests, errors, data["imported"], output, seconds)
