@@ -9,6 +9,7 @@ Subcommands (``tinytorch COMMAND --help`` for each):
 - ``release --through N --out DIR``: the student copy (solutions of modules > N stripped)
 - ``grade STUDENT_DIR... [--modules 1-8] [--json F] [--csv F] [--jobs J] [--sandbox KIND]``: the
   reference's tests on students' code, isolated, with time limits and tamper evidence
+- ``gradescope --out autograder.zip [--modules 1-8]``: the Gradescope autograder bundle
 - ``bench run --name LABEL [-- PYTEST ARGS]``, ``bench compare [RUNS...]``: benchmark history
 - ``check-releases [--modules 1-15] [--jobs J]``: the course honesty check CI runs
 
@@ -20,12 +21,14 @@ Exit codes: 0 success; 1 a check or test failed; 2 refused (bad arguments, missi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from tinytorch.course.catalog import MILESTONES
 from tinytorch.course.grade import DEFAULT_RUN_TIMEOUT, DEFAULT_TEST_TIMEOUT
+from tinytorch.course.gradescope import VISIBILITIES
 from tinytorch.course.release import MODULES, ReleaseError, ReleaseResult, find_root, release
 from tinytorch.course.sandbox import KINDS
 from tinytorch.course.testing import format_modules
@@ -125,6 +128,33 @@ def _parser() -> argparse.ArgumentParser:
         help=f"seconds for one copy's whole run; then a partial report (default {DEFAULT_RUN_TIMEOUT:g})",
     )
     grade.add_argument("--root", type=Path, default=None, help=root_help)
+
+    gs = commands.add_parser(
+        "gradescope",
+        help="build the Gradescope autograder bundle (setup.sh + run_autograder) for these tests",
+        description="Writes a zip to upload as a Gradescope programming assignment's autograder: "
+        "setup.sh installs the grader, run_autograder grades each submission as `tinytorch grade` "
+        "does and writes results.json (one entry per graded test, POINTS per module). The graded "
+        "tests are those the reference passes in the bundle's environment; the bundle holds the "
+        "tests, never the solutions.",
+    )
+    gs.add_argument("--out", type=Path, required=True, metavar="FILE.zip", help="the bundle to write")
+    gs.add_argument("--modules", default="1-15", metavar="RANGE", help="modules graded, e.g. 1-8")
+    gs.add_argument("--points", type=float, default=10.0, metavar="P", help="points per module (default 10)")
+    gs.add_argument(
+        "--visibility", default="visible", choices=VISIBILITIES, help="when students see the results"
+    )
+    gs.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="datasets to ship for the real-data tests (default: $TINYTORCH_DATA)",
+    )
+    gs.add_argument("--sandbox", default="auto", choices=KINDS, help="sandbox for the reference's run here")
+    gs.add_argument("--test-timeout", type=float, default=DEFAULT_TEST_TIMEOUT, metavar="S")
+    gs.add_argument("--timeout", type=float, default=DEFAULT_RUN_TIMEOUT, metavar="S")
+    gs.add_argument("--root", type=Path, default=None, help=root_help)
 
     ms = commands.add_parser(
         "milestones",
@@ -271,6 +301,44 @@ def _grade(args: argparse.Namespace) -> int:
     return exit_code(results)
 
 
+def _gradescope(args: argparse.Namespace) -> int:
+    from tinytorch.course.check import parse_modules
+    from tinytorch.course.grade import GradeError
+    from tinytorch.course.gradescope import build_bundle
+
+    data = args.data
+    if data is None and os.environ.get("TINYTORCH_DATA"):
+        data = Path(os.environ["TINYTORCH_DATA"])
+    try:
+        bundle = build_bundle(
+            _root(args.root),
+            args.out,
+            parse_modules(args.modules),
+            points=args.points,
+            visibility=args.visibility,
+            data=data,
+            test_timeout=args.test_timeout,
+            run_timeout=args.timeout,
+            sandbox=args.sandbox,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+        )
+    except (ValueError, GradeError) as err:
+        raise ReleaseError(str(err)) from None
+    suite = bundle.suite
+    print(
+        f"Wrote {bundle.path} ({bundle.path.stat().st_size / 1e6:.1f} MB): modules "
+        f"{format_modules(suite.modules)}, {len(suite.expected)} graded tests, {args.points:g} points per "
+        f"module; datasets: {len(bundle.datasets)} files; requirements: "
+        + ", ".join(f"{d}=={v}" for d, v in bundle.requirements.items())
+    )
+    for name, why in list(suite.excluded.items())[:10]:
+        print(f"  not graded: {name} ({why})")
+    for warning in bundle.warnings:
+        print(f"  warning: {warning}")
+    print("Upload it as the autograder of a Gradescope programming assignment (instructors.md, section 2).")
+    return 0
+
+
 def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
     # Subcommand modules are imported here so that `tinytorch release` stays as light as it was.
     if args.command == "release":
@@ -295,6 +363,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         return run_module_tests(args.module, oracle=args.oracle, extra_args=passthrough)
     if args.command == "grade":
         return _grade(args)
+    if args.command == "gradescope":
+        return _gradescope(args)
     if args.command == "milestones":
         from tinytorch.course.status import list_milestones, run_milestone
 

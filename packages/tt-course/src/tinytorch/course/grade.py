@@ -47,7 +47,13 @@ from tinytorch.course.sandbox import Sandbox, SandboxError, choose
 from tinytorch.course.status import table
 from tinytorch.course.testing import format_modules, marker_expression
 from tinytorch.course.watch import Case, Outcomes, RunError, watch_pytest
-from tinytorch.course.workspace import build_workspace, copy_differences, graded_packages, site_packages
+from tinytorch.course.workspace import (
+    build_workspace,
+    copy_differences,
+    course_project,
+    graded_packages,
+    site_packages,
+)
 
 __all__ = [
     "DEFAULT_RUN_TIMEOUT",
@@ -228,6 +234,7 @@ class Grader:
     test_timeout: float | None = DEFAULT_TEST_TIMEOUT
     run_timeout: float | None = DEFAULT_RUN_TIMEOUT
     site_packages: list[str] = field(default_factory=list)
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))  # data folders come from here
 
     @classmethod
     def create(
@@ -239,16 +246,18 @@ class Grader:
         hide: Sequence[Path] = (),
         test_timeout: float | None = DEFAULT_TEST_TIMEOUT,
         run_timeout: float | None = DEFAULT_RUN_TIMEOUT,
+        environ: dict[str, str] | None = None,
     ) -> Grader:
         """A grader with the sandbox ``sandbox`` (auto, bwrap, unshare, none), hiding the folders
-        ``hide`` from the code under test where they hold nothing the test process needs."""
+        ``hide`` from the code under test where they hold nothing the test process needs.
+        ``environ`` (default: this process's) gives ``TINYTORCH_DATA`` / ``TINYTORCH_CACHE``."""
         try:
             packages = site_packages(python)
         except (OSError, ValueError, subprocess.SubprocessError) as err:
             raise GradeError(f"cannot start {python}: {err}") from None
+        env = dict(os.environ if environ is None else environ)
         needed = [Path(p) for p in packages] + [Path(tempfile.gettempdir()), Path(python).parent]
-        env = os.environ
-        needed += [Path(env[k]).expanduser() for k in ("TINYTORCH_DATA",) if env.get(k)]
+        needed += [Path(env[k]).expanduser() for k in ("TINYTORCH_DATA", "TINYTORCH_CACHE") if env.get(k)]
         hidden, warnings = [], []
         for folder in dict.fromkeys(p.resolve() for p in hide):
             inside = [n for n in needed if n.resolve().is_relative_to(folder)]
@@ -262,7 +271,7 @@ class Grader:
             box, box_warnings = choose(sandbox, hidden)
         except SandboxError as err:
             raise GradeError(str(err)) from None
-        return cls(suite, python, box, warnings + box_warnings, test_timeout, run_timeout, packages)
+        return cls(suite, python, box, warnings + box_warnings, test_timeout, run_timeout, packages, env)
 
     def _pytest_args(self, ws_suite: Path) -> list[str]:
         args = [str(ws_suite / "packages" / dist / "tests") for dist in self.suite.packages]
@@ -307,7 +316,7 @@ class Grader:
             try:
                 outcomes = watch_pytest(
                     argv,
-                    env=ws.env(),
+                    env=ws.env(self.environ),
                     cwd=ws.work,
                     folder=ws.work,
                     test_timeout=self.test_timeout,
@@ -364,8 +373,7 @@ def reference_suite(
     packages = graded_packages(root)
     if not packages:
         raise GradeError(f"{root} has no packages/<dist>/tests with sources: not a TinyTorch reference")
-    course = root / "packages" / "tt-course"
-    suite = Suite(root, packages, tuple(sorted(modules)), course=course if course.is_dir() else None)
+    suite = Suite(root, packages, tuple(sorted(modules)), course=course_project())
     run = grader(suite).run(root, trusted=True)
     if run.verdict != "graded":
         raise GradeError(f"the reference's own run is not clean ({run.verdict}): " + "; ".join(run.problems))

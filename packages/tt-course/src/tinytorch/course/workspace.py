@@ -34,6 +34,7 @@ __all__ = [
     "Workspace",
     "build_workspace",
     "copy_differences",
+    "course_project",
     "graded_packages",
     "site_packages",
 ]
@@ -59,6 +60,13 @@ import pytest
 
 raise SystemExit(pytest.main(sys.argv[4:]))
 '''
+
+
+def course_project() -> Path | None:
+    """The folder of this tt-course's ``pyproject.toml`` (the grader's own sources), if installed
+    from its sources (editable), else None."""
+    project = Path(__file__).resolve().parents[3]
+    return project if (project / "pyproject.toml").is_file() and (project / "src").is_dir() else None
 
 
 def graded_packages(root: Path) -> dict[str, str]:
@@ -164,12 +172,14 @@ def copy_suite(root: Path, packages: Mapping[str, str], suite: Path) -> None:
             )
 
 
-def _differences(mine: Path, theirs: Path, shown: str) -> list[str]:
-    """Files under ``theirs`` (the copy) that differ from or are absent in ``mine`` (the grader's)."""
+def _differences(mine: Path, theirs: Path, shown: str, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Files under ``theirs`` (the copy) that differ from or are absent in ``mine`` (the grader's);
+    folders named in ``skip`` are not compared."""
     found = []
     for path in sorted(theirs.rglob("*")):
         relative = path.relative_to(theirs)
-        if any(part in _SKIP_NAMES for part in relative.parts) or path.suffix == ".pyc" or path.is_dir():
+        skipped = _SKIP_NAMES | skip
+        if any(part in skipped for part in relative.parts) or path.suffix == ".pyc" or path.is_dir():
             continue
         ours = mine / relative
         label = f"{shown}/{relative.as_posix()}" if relative.parts else shown
@@ -191,8 +201,8 @@ def copy_differences(
         if source.is_file():
             if theirs.is_file() and not filecmp.cmp(source, theirs, shallow=False):
                 found.append(f"{inside.as_posix()} (differs from the grader's)")
-        elif theirs.is_dir():
-            found += _differences(source, theirs, inside.as_posix())
+        elif theirs.is_dir():  # oracle tests are not part of the grading suite
+            found += _differences(source, theirs, inside.as_posix(), frozenset({"oracle"}))
     if (copy / "conftest.py").is_file() and not (suite_root / "conftest.py").is_file():
         found.append("conftest.py (not in the grader's)")
     for dist in sorted(p.parent.name for p in copy.glob("packages/*/tests")):
