@@ -88,3 +88,27 @@ def make_course_repo(root: Path) -> Path:
 @pytest.fixture
 def course_repo(tmp_path: Path) -> Path:
     return make_course_repo(tmp_path / "repo")
+
+
+# The attack from the issue: the student's package patches pytest's runner at import, so that
+# every test is reported passed without running.
+PATCH_RUNNER = """
+import _pytest.runner as _runner
+
+
+def _lying_call_and_report(item, when, log=True, **kwds):
+    call = _runner.CallInfo.from_call(lambda: None, when=when)
+    report = item.ihook.pytest_runtest_makereport(item=item, call=call)
+    if log:
+        item.ihook.pytest_runtest_logreport(report=report)
+    return report
+
+
+_runner.call_and_report = _lying_call_and_report
+"""
+
+
+@pytest.fixture
+def patch_runner() -> str:
+    """Code that, imported into a student's package, makes pytest report every test passed."""
+    return PATCH_RUNNER

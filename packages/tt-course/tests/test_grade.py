@@ -51,24 +51,6 @@ def outcome(result: StudentGrade, nodeid: str) -> str:
     return next(t.outcome for t in result.tests if t.nodeid == nodeid)
 
 
-# The attack from the issue: the student's package patches pytest's runner at import, so that
-# every test is reported passed without running.
-PATCH_RUNNER = """
-import _pytest.runner as _runner
-
-
-def _lying_call_and_report(item, when, log=True, **kwds):
-    call = _runner.CallInfo.from_call(lambda: None, when=when)
-    report = item.ihook.pytest_runtest_makereport(item=item, call=call)
-    if log:
-        item.ihook.pytest_runtest_logreport(report=report)
-    return report
-
-
-_runner.call_and_report = _lying_call_and_report
-"""
-
-
 def test_an_honest_copy_is_graded_on_the_reference_tests(course_repo: Path, tmp_path: Path) -> None:
     copy = copy_through(course_repo, tmp_path / "alice")
     result = one(course_repo, copy)
@@ -80,9 +62,11 @@ def test_an_honest_copy_is_graded_on_the_reference_tests(course_repo: Path, tmp_
     assert one(course_repo, copy).done_modules() == [1, 2]
 
 
-def test_a_copy_that_patches_pytests_runner_is_reported_tampered(course_repo: Path, tmp_path: Path) -> None:
+def test_a_copy_that_patches_pytests_runner_is_reported_tampered(
+    course_repo: Path, tmp_path: Path, patch_runner: str
+) -> None:
     copy = copy_through(course_repo, tmp_path / "mallory")
-    add_to_package(copy, PATCH_RUNNER)
+    add_to_package(copy, patch_runner)
     for sandbox in ("auto", "none"):  # in-process lies show with or without an OS sandbox
         result = one(course_repo, copy, sandbox=sandbox)
         assert result.verdict == "tampered", result.notes
@@ -191,12 +175,14 @@ def test_a_forged_report_for_known_test_names_is_tampering(course_repo: Path, tm
     assert any("tests the run never collected" in p for p in result.problems)
 
 
-def test_a_lie_aimed_at_the_tests_names_finds_none(course_repo: Path, tmp_path: Path) -> None:
+def test_a_lie_aimed_at_the_tests_names_finds_none(
+    course_repo: Path, tmp_path: Path, patch_runner: str
+) -> None:
     """Tests are renamed per run: forging results for 'test_square' by name changes nothing."""
     copy = copy_through(course_repo, tmp_path / "mallory")
     add_to_package(
         copy,
-        PATCH_RUNNER.replace(
+        patch_runner.replace(
             "def _lying_call_and_report(item, when, log=True, **kwds):\n",
             "_real = _runner.call_and_report\n\n\ndef _lying_call_and_report(item, when, log=True, **kwds):\n"
             "    if item.name != 'test_square':\n"
@@ -261,13 +247,15 @@ def test_output_paths_are_checked_before_the_run(course_repo: Path, tmp_path: Pa
     check_output_path(tmp_path / "ok.csv", "--csv")
 
 
-def test_a_class_is_graded_in_parallel_with_one_row_per_student(course_repo: Path, tmp_path: Path) -> None:
+def test_a_class_is_graded_in_parallel_with_one_row_per_student(
+    course_repo: Path, tmp_path: Path, patch_runner: str
+) -> None:
     class_dir = tmp_path / "class"
     alice = copy_through(course_repo, class_dir / "alice")
     solve_square(alice)
     copy_through(course_repo, class_dir / "bob")
     mallory = copy_through(course_repo, class_dir / "mallory")
-    add_to_package(mallory, PATCH_RUNNER)
+    add_to_package(mallory, patch_runner)
     (class_dir / "notes.txt").write_text("not a copy")
     students = sorted(class_dir.iterdir())
     out_json, out_csv = tmp_path / "class.json", tmp_path / "class.csv"

@@ -97,21 +97,15 @@ def test_bundle_grades_a_fixture_copy_per_test(course_repo: Path, tmp_path: Path
     assert results["extra_data"]["verdict"] == "graded"
 
 
-def test_bundle_scores_a_tampered_submission_zero(course_repo: Path, tmp_path: Path) -> None:
+def test_bundle_scores_a_tampered_submission_zero(
+    course_repo: Path, tmp_path: Path, patch_runner: str
+) -> None:
     bundle = tmp_path / "autograder.zip"
     build_bundle(course_repo, bundle, [1, 2])
     copy = tmp_path / "copy"
     release(course_repo, copy, 1)
     init = copy / INIT
-    init.write_text(
-        init.read_text() + "\nimport _pytest.runner as _r\n"
-        "def _fake(item, when, log=True, **kw):\n"
-        "    rep = item.ihook.pytest_runtest_makereport(item=item, call=_r.CallInfo.from_call(lambda: None, when))\n"
-        "    if log:\n"
-        "        item.ihook.pytest_runtest_logreport(report=rep)\n"
-        "    return rep\n"
-        "_r.call_and_report = _fake\n"
-    )
+    init.write_text(init.read_text() + "\n" + patch_runner)
     results = run_autograder(gradescope_folder(tmp_path, bundle, copy), tmp_path)
     assert results["score"] == 0 and results["extra_data"]["verdict"] == "tampered"
     assert "TAMPERED" in results["output"]
