@@ -117,6 +117,7 @@ def run_tests(
     autoload_plugins: bool = False,
     test_timeout: float | None = 600,
     run_timeout: float | None = 1800,
+    max_restarts: int = 20,
 ) -> Outcomes:
     """Run ``python -m pytest`` on ``paths`` and return every test's outcome.
 
@@ -125,8 +126,9 @@ def run_tests(
     release copy's ``packages/*/src``). Third-party pytest plugins (pytest-benchmark, memray,
     hypothesis's) are not loaded unless ``autoload_plugins``: the package tests use none of
     their fixtures, and loading them costs ~2.5 s per run. A test that runs longer than
-    ``test_timeout`` seconds fails alone; past ``run_timeout`` the results so far come back
-    (:mod:`tinytorch.course.watch`). Raises :class:`RunError` if pytest produced no report.
+    ``test_timeout`` seconds, or kills the process, fails alone (at most ``max_restarts`` times);
+    past ``run_timeout`` the results so far come back (:mod:`tinytorch.course.watch`).
+    Raises :class:`RunError` if pytest produced no report.
     """
     if not paths:
         return Outcomes(exitstatus=5, tests=[])
@@ -146,5 +148,11 @@ def run_tests(
     args += list(extra_args)
     with tempfile.TemporaryDirectory(prefix="tinytorch-outcomes-") as tmp:
         return watch_pytest(
-            args, env=env, cwd=cwd, folder=Path(tmp), test_timeout=test_timeout, run_timeout=run_timeout
+            args,
+            env=env,
+            cwd=cwd,
+            folder=Path(tmp),
+            test_timeout=test_timeout,
+            run_timeout=run_timeout,
+            max_restarts=max_restarts,
         )

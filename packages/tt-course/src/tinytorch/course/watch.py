@@ -8,7 +8,8 @@ stream while the child runs:
   group; it is recorded as ``timeout`` and pytest restarts without the tests that already ran;
 - a test during which the child dies (``os._exit``, a segfault, the OOM killer) is recorded as
   ``crashed``, and pytest restarts the same way;
-- when the whole run exceeds ``run_timeout``, the child is killed and the results so far are
+- when the whole run exceeds ``run_timeout``, or collecting the tests (importing the code
+  under test) exceeds ``test_timeout``, the child is killed and the results so far are
   returned, the rest as ``not run``: a partial report, never an exception.
 
 Signals inside the child (e.g. pytest-timeout's) could be caught or blocked by the code under
@@ -95,6 +96,7 @@ class _Stream:
     imported: dict[str, str] = field(default_factory=dict)
     running: tuple[str, float] | None = None  # (nodeid, start time) of the test under way
     exitstatus: int | None = None  # from the finish event of the current process
+    collections: int = 0  # collected events seen (one per process that got that far)
     malformed: int = 0
 
     def read(self) -> None:
@@ -113,6 +115,7 @@ class _Stream:
     def _apply(self, event: dict[str, Any]) -> None:
         kind = event["event"]
         if kind == "collected":
+            self.collections += 1
             if self.collected is None:  # restarts collect the same tests; the first list has them all
                 self.collected = {str(n): None if m is None else int(m) for n, m in event["tests"]}
         elif kind == "collect_error":
@@ -172,7 +175,8 @@ def watch_pytest(
     while True:
         deselect.write_text("\n".join(stream.results), encoding="utf-8")
         stream.exitstatus, stream.running = None, None
-        finished_before = len(stream.results)
+        finished_before, collections_before = len(stream.results), stream.collections
+        proc_start = time.perf_counter()
         with log.open("ab") as out:
             proc = subprocess.Popen(
                 list(argv), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -185,6 +189,12 @@ def watch_pytest(
                 stopped = "run"
             elif test_timeout is not None and stream.running and now - stream.running[1] > test_timeout:
                 stopped = "test"
+            elif (
+                test_timeout is not None
+                and stream.collections == collections_before
+                and now - proc_start > test_timeout
+            ):
+                stopped = "collect"  # collecting (importing the code under test) hangs
             if stopped:
                 _kill(proc)
                 break
@@ -199,6 +209,9 @@ def watch_pytest(
                     f"the whole run's limit ({_seconds(run_timeout or 0)}) ran out during this test",
                 )
             incomplete = f"the whole run's time limit ({_seconds(run_timeout or 0)}) ran out"
+            break
+        if stopped == "collect":
+            incomplete = f"collecting the tests took longer than {_seconds(test_timeout or 0)}"
             break
         if stopped == "test" and running:
             stream.results[running] = (
@@ -225,7 +238,7 @@ def watch_pytest(
         restarts += 1
     seconds = time.perf_counter() - start
     output = log.read_text(errors="replace")[-OUTPUT_KEPT:] if log.exists() else ""
-    if stream.collected is None and not stream.results:
+    if stream.collected is None and not stream.results and not incomplete:
         raise RunError(f"pytest produced no report (exit code {last_code}):\n{output[-3000:]}")
     if stream.exitstatus in (3, 4):  # internal or usage error: no test outcome means anything
         raise RunError(f"pytest failed (exit code {stream.exitstatus}):\n{output[-3000:]}")
