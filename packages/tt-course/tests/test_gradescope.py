@@ -139,6 +139,9 @@ def test_the_real_bundle_grades_a_release_copy(tmp_path: Path) -> None:
     bundle = tmp_path / "autograder.zip"
     args = ["gradescope", "--root", str(REPO), "--out", str(bundle), "--modules", "1-2"]
     assert main(args) == 0
+    pins = zipfile.ZipFile(bundle).read("tinytorch/requirements.txt").decode().split()
+    declared = {"numpy", "pytest", "tqdm", "safetensors"}  # tt-train's own dependencies, and pytest
+    assert declared <= {pin.split("==")[0] for pin in pins}
     copy = tmp_path / "copy"
     release(REPO, copy, 1)
     results = run_autograder(gradescope_folder(tmp_path, bundle, copy), tmp_path)

@@ -278,12 +278,30 @@ def _data_checks(installed: Mapping[str, Installed | None], environ: Mapping[str
     return checks
 
 
+def _sandbox_check() -> Check:
+    """The OS sandbox ``tinytorch grade`` would use here (instructors grading need one)."""
+    from tinytorch.course.sandbox import probe
+
+    reasons = []
+    for kind in ("bwrap", "unshare"):
+        why = probe(kind)
+        if why is None:
+            return Check(OK, f"grading sandbox: {kind} isolates test commands (tinytorch grade)")
+        reasons.append(why)
+    return Check(
+        WARN,
+        f"no grading sandbox: {'; '.join(reasons)} (only `tinytorch grade` needs one)",
+        "install bubblewrap (apt install bubblewrap) or allow unprivileged user namespaces",
+    )
+
+
 def doctor(python: str = sys.executable, environ: Mapping[str, str] = os.environ) -> tuple[list[Check], int]:
     """Every check, and the exit code: 1 if any check FAILed, else 0."""
     checks = [
         *_python_checks(numpy_probe(python)),
         *_package_checks(installed_packages()),
         *_data_checks(installed_packages(), environ),
+        _sandbox_check(),
     ]
     return checks, int(any(c.status == FAIL for c in checks))
 

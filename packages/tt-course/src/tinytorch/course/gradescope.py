@@ -27,11 +27,13 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import traceback
 import zipfile
 from collections.abc import Callable, Sequence
@@ -83,7 +85,6 @@ if ! command -v bwrap >/dev/null 2>&1; then
   apt-get install -y bubblewrap || echo "setup.sh: no bubblewrap; the grader tries unshare, else no sandbox"
 fi
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet -r "$here/tinytorch/requirements.txt"
 "$venv/bin/python" -m pip install --quiet "$here/tinytorch/tt-course"
 echo "setup.sh: grader installed in $venv"
@@ -122,21 +123,40 @@ def _imported_top_names(files: Sequence[Path]) -> set[str]:
 
 _VERSIONS = """
 import json, sys, importlib.metadata as md
-names = json.loads(sys.argv[1])
+names, wanted = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 dists = md.packages_distributions()
 found = {d: md.version(d) for n in names for d in dists.get(n, []) if not d.startswith("tt-")}
-found.update({d: md.version(d) for d in ("numpy", "pytest")})
+found.update({d: md.version(d) for d in wanted})
 print(json.dumps(found))
 """
 
 
-def requirements(suite_root: Path, python: str) -> dict[str, str]:
-    """Distribution -> version for NumPy, pytest and every third-party package the tests import,
-    as installed in ``python``'s environment (where the reference passed them)."""
+def _declared_dependencies(root: Path, packages: Sequence[str]) -> set[str]:
+    """The third-party distributions the graded packages declare (their pyproject.toml)."""
+    names = {"numpy", "pytest"}
+    for dist in packages:
+        project = tomllib.loads((root / "packages" / dist / "pyproject.toml").read_text())
+        for requirement in project.get("project", {}).get("dependencies", []):
+            name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+            if name and not name.group(0).startswith("tt-"):
+                names.add(name.group(0))
+    return names
+
+
+def requirements(root: Path, packages: Sequence[str], suite_root: Path, python: str) -> dict[str, str]:
+    """Distribution -> version for what the graded packages declare, pytest, and every
+    third-party package the tests import, as installed in ``python``'s environment (where the
+    reference passed them)."""
     names = _imported_top_names(sorted(suite_root.rglob("*.py")))
+    wanted = _declared_dependencies(root, packages)
     proc = subprocess.run(
-        [python, "-c", _VERSIONS, json.dumps(sorted(names))], capture_output=True, text=True, check=True
+        [python, "-c", _VERSIONS, json.dumps(sorted(names)), json.dumps(sorted(wanted))],
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if proc.returncode != 0:
+        raise GradeError(f"cannot read the installed versions of {sorted(wanted)}: {proc.stderr.strip()}")
     return dict(sorted(json.loads(proc.stdout).items()))
 
 
@@ -238,7 +258,7 @@ def build_bundle(
             f"reference: {len(suite.expected)} tests pass with its own code in the bundle's environment "
             f"({time.perf_counter() - start:.1f} s); {len(suite.excluded)} left out"
         )
-        pins = requirements(payload / "suite", python)
+        pins = requirements(root, list(packages), payload / "suite", python)
         (payload / "requirements.txt").write_text("".join(f"{d}=={v}\n" for d, v in pins.items()))
         config = {
             **suite.to_json(),
