@@ -8,6 +8,11 @@ baseline, with the targets declared in conftest.TARGETS.
 The PyTorch baselines call `pytest.importorskip("torch")`: these are benchmarks,
 not tests, so where torch is not installed the tinytorch side still runs and
 the baseline is reported as not measured.
+
+test_matmul_numpy, test_op_chain_pytorch, test_guide_add_numpy and
+test_guide_add_python_loop run no tinytorch code: they are the controls by
+which `tinytorch bench compare` normalises a run's times
+(tinytorch.course.bench.CONTROLS). Keep them free of tinytorch code.
 """
 
 from __future__ import annotations
@@ -176,17 +181,24 @@ def test_guide_add_tensor(measure: Measure) -> None:
     measure(lambda: a + b, role="guide", rounds=100, iterations=10)
 
 
+def add_inputs() -> tuple[np.ndarray, np.ndarray]:
+    """NumPy's own arrays: the NumPy and loop versions are controls of `tinytorch bench compare`
+    (tinytorch.course.bench.CONTROLS), which must run no tinytorch code, not even to make inputs."""
+    r = rng()
+    return r.standard_normal(ADD_N, dtype=np.float32), r.standard_normal(ADD_N, dtype=np.float32)
+
+
 @group(group="guide-vectorised-vs-loop-add-100k")
 def test_guide_add_numpy(measure: Measure) -> None:
     """The same add on the raw arrays: what the Tensor wrapper costs on top."""
-    a, b = tc.randn(ADD_N).numpy(), tc.randn(ADD_N).numpy()
+    a, b = add_inputs()
     measure(lambda: a + b, role="guide", rounds=100, iterations=10)
 
 
 @group(group="guide-vectorised-vs-loop-add-100k")
 def test_guide_add_python_loop(measure: Measure) -> None:
     """The reference: a Python loop over the elements (on lists, pure Python's best case)."""
-    a, b = tc.randn(ADD_N).tolist(), tc.randn(ADD_N).tolist()
+    a, b = (x.tolist() for x in add_inputs())
     measure(lambda: [x + y for x, y in zip(a, b, strict=True)], role="baseline", rounds=20)
 
 

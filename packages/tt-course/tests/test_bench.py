@@ -10,11 +10,17 @@ from typing import Any
 import pytest
 
 from tinytorch.course.bench import (
+    CONTROLS,
+    NOISY_SPREAD,
     BenchError,
     compare,
+    control_noise,
+    figure,
     format_bytes,
     format_seconds,
     load_runs,
+    machine_factor,
+    normalised_medians,
     plot,
     resolve_runs,
     run_benchmarks,
@@ -24,8 +30,16 @@ from tinytorch.course.cli import main
 MACHINE = "Linux-CPython-3.11-64bit"
 
 
-def bench(fullname: str, median: float, peak: int | None, busy: float = 0.0) -> dict[str, Any]:
-    extra: dict[str, Any] = {"role": "tinytorch", "others_cpu_share": busy}
+def bench(
+    fullname: str,
+    median: float,
+    peak: int | None,
+    busy: float = 0.0,
+    role: str = "tinytorch",
+    spread: float = 0.02,
+) -> dict[str, Any]:
+    """One benchmark's record; ``spread`` is its interquartile range / median (0.02: a quiet run)."""
+    extra: dict[str, Any] = {"role": role, "others_cpu_share": busy}
     if peak is not None:
         extra["peak_memory_bytes"] = peak
     name = fullname.split("::")[1]
@@ -37,7 +51,14 @@ def bench(fullname: str, median: float, peak: int | None, busy: float = 0.0) -> 
         "param": None,
         "extra_info": extra,
         "options": {},
-        "stats": {"min": median / 2, "max": median * 2, "mean": median * 1.1, "median": median, "rounds": 5},
+        "stats": {
+            "min": median / 2,
+            "max": median * 2,
+            "mean": median * 1.1,
+            "median": median,
+            "iqr": median * spread,
+            "rounds": 5,
+        },
     }
 
 
@@ -70,12 +91,12 @@ def storage(tmp_path: Path) -> Path:
     return store
 
 
-def rows(text: str) -> list[list[str]]:
-    """The per-benchmark table's rows, split on two or more spaces; continuation rows keep ''."""
-    lines = text.split("Per benchmark:")[1].splitlines()[3:]
+def rows(text: str, section: str = "The student's code") -> list[list[str]]:
+    """One section's table rows, split on two or more spaces; continuation rows keep ''."""
+    lines = text.split(section)[1].splitlines()[3:]  # the title's end, the header, its dashes
     out = []
     for line in lines:
-        if not line.strip() or line.startswith("*"):
+        if not line.strip():
             break
         cells = [c for c in line.split("  ") if c != ""]
         out.append(([""] if line.startswith(" ") else []) + [c.strip() for c in cells])
@@ -206,7 +227,217 @@ def test_bench_run_wraps_run_py_and_reports_the_saved_file(
         "sys.exit(3)\n"
     )
     assert run_benchmarks(root, "alice", ["-k", "matmul"]) == 3
-    assert json.loads((root / ".benchmarks/m/0001_alice.json").read_text())["extra"] == ["-k", "matmul"]
+    controls = " or ".join(key.split("::")[1] for key in CONTROLS)  # a selection still measures them
+    assert json.loads((root / ".benchmarks/m/0001_alice.json").read_text())["extra"] == [
+        "-k",
+        f"(matmul) or {controls}",
+    ]
     assert "Saved as " + str(root / ".benchmarks/m/0001_alice.json") in capsys.readouterr().out
     with pytest.raises(BenchError, match="use letters"):
         run_benchmarks(root, "bad name", [])
+
+
+# ------------------------------------------------ normalisation by the controls of the same run
+
+SLOW = 1.37  # the slow laptop takes 1.37x as long at everything
+TORCH_CHAIN = "benchmarks/bench_core.py::test_op_chain_pytorch"
+LOOP = "benchmarks/bench_core.py::test_guide_add_python_loop"
+ADAM_TORCH = "benchmarks/bench_train.py::test_adam_step_pytorch"
+VIEW = "benchmarks/bench_core.py::test_guide_view[slice-view]"
+
+
+def controls(scale: float) -> list[dict[str, Any]]:
+    """The four controls with the roles the suite gives them, quiet."""
+    return [
+        bench("benchmarks/bench_core.py::test_matmul_numpy", 0.011 * scale, 4_718_592, role="baseline"),
+        bench("benchmarks/bench_core.py::test_guide_add_numpy", 16e-6 * scale, 400_544, role="guide"),
+        bench(LOOP, 3.7e-3 * scale, 3_200_000, role="baseline"),
+        bench(TORCH_CHAIN, 0.0105 * scale, 831_488, role="baseline"),
+    ]
+
+
+def identical_code(scale: float) -> list[dict[str, Any]]:
+    """One run of the same code on a machine ``scale`` times slower than the first laptop."""
+    return [
+        bench(MATMUL, 0.0125 * scale, 4_718_592),
+        bench(ADAM, 0.0021 * scale, 8 * 2**20),
+        bench(ADAM_TORCH, 0.0016 * scale, 12 * 2**20, role="baseline"),
+        bench(VIEW, 3.3e-6 * scale, 2_860, role="guide"),
+        *controls(scale),
+    ]
+
+
+def test_the_test_runs_measure_the_declared_controls() -> None:
+    assert [b["fullname"].removeprefix("benchmarks/") for b in controls(1.0)] == list(CONTROLS)
+
+
+@pytest.fixture
+def laptops(tmp_path: Path) -> list[Path]:
+    """Two saved runs of identical code, from a fast and a slow laptop (every time x SLOW)."""
+    fast = save_run(tmp_path / "fast", "0001_alice", identical_code(1.0), node="fast-laptop")
+    slow = save_run(tmp_path / "slow", "0001_alice", identical_code(SLOW), node="slow-laptop")
+    return [fast, slow]
+
+
+def overview_row(text: str, name: str) -> list[str]:
+    line = next(line for line in text.splitlines() if line.startswith(name + " "))
+    return [c.strip() for c in line.split("  ") if c.strip()]
+
+
+def test_identical_code_on_a_fast_and_a_slow_laptop_is_equal_after_normalisation(
+    laptops: list[Path], storage: Path
+) -> None:
+    fast, slow = load_runs(laptops)
+    fast_factor, slow_factor = machine_factor(fast), machine_factor(slow)
+    assert fast_factor is not None and slow_factor is not None
+    assert slow_factor / fast_factor == pytest.approx(SLOW)
+    normalised = normalised_medians(fast)
+    assert sorted(normalised) == [MATMUL.removeprefix("benchmarks/"), ADAM.removeprefix("benchmarks/")]
+    assert normalised_medians(slow) == pytest.approx(normalised)
+    for key in normalised:  # while the raw medians differ by the machines' speed
+        raw = slow.benchmarks[key]["stats"]["median"] / fast.benchmarks[key]["stats"]["median"]
+        assert raw == pytest.approx(SLOW)
+
+    text = compare([str(p) for p in laptops], storage)
+    assert overview_row(text, "slow/0001_alice")[5:7] == ["1.37", str(laptops[1])]
+    assert "Controls: matmul_numpy, add_numpy, add_python_loop, op_chain_pytorch." in text
+    assert rows(text) == [
+        [
+            "bench_core.py::test_matmul_tinytorch",
+            "fast/0001_alice (baseline)",
+            "12.5 ms",
+            "1.00",
+            "1.00",
+            "4.5 MiB",
+            "1.00",
+        ],
+        ["", "slow/0001_alice", format_seconds(0.0125 * SLOW), "1.37", "1.00", "4.5 MiB", "1.00"],
+        [
+            "bench_train.py::test_adam_step_tinytorch",
+            "fast/0001_alice (baseline)",
+            "2.1 ms",
+            "1.00",
+            "1.00",
+            "8 MiB",
+            "1.00",
+        ],
+        ["", "slow/0001_alice", format_seconds(0.0021 * SLOW), "1.37", "1.00", "8 MiB", "1.00"],
+    ]
+    assert "noisy" not in text and "NOT NORMALISED" not in text
+
+    raw_text = compare([str(p) for p in laptops], storage, normalise=False)
+    assert "Raw times (--raw)" in raw_text and "norm. x base" not in raw_text
+    assert rows(raw_text)[1] == [
+        "",
+        "slow/0001_alice",
+        format_seconds(0.0125 * SLOW),
+        "1.37",
+        "4.5 MiB",
+        "1.00",
+    ]
+
+
+def test_machine_factor_is_the_geometric_mean_of_the_controls(tmp_path: Path) -> None:
+    medians = [0.001, 0.004, 0.002, 0.008]  # geometric mean: (64e-12) ** (1/4) = 2.83 ms
+    run_file = [bench(k, m, None, role="baseline") for k, m in zip(CONTROLS, medians, strict=True)]
+    (run,) = load_runs([save_run(tmp_path, "0001_x", run_file)])
+    assert machine_factor(run) == pytest.approx(64e-12**0.25)
+    two = list(CONTROLS)[:2]
+    assert machine_factor(run, two) == pytest.approx((0.001 * 0.004) ** 0.5)
+    assert machine_factor(run, ["bench_core.py::test_no_such_control"]) is None
+
+
+def test_noisy_controls_are_flagged(tmp_path: Path, storage: Path) -> None:
+    quiet = save_run(tmp_path, "0001_quiet", identical_code(1.0))
+    benches = identical_code(SLOW)
+    benches[4]["stats"]["iqr"] = 0.6 * benches[4]["stats"]["median"]  # matmul_numpy: IQR 60% of median
+    benches[6]["extra_info"]["others_cpu_share"] = 0.3  # the Python loop shared the CPU
+    benches[5]["stats"]["iqr"] = 0.9 * NOISY_SPREAD * benches[5]["stats"]["median"]  # add_numpy: under it
+    noisy = save_run(tmp_path, "0002_noisy", benches)
+    text = compare([str(quiet), str(noisy)], storage)
+    assert overview_row(text, "0002_noisy")[5] == "1.37?"
+    assert overview_row(text, "0001_quiet")[5] == "1.00"
+    assert rows(text)[1][4] == "1.00?"  # every normalised ratio of the noisy run is marked
+    assert f"? normalised by noisy controls (IQR > {NOISY_SPREAD:.0%} of the median" in text
+    assert (
+        "  0002_noisy: matmul_numpy (IQR 60% of the median), add_python_loop (others used 30% of the CPU)"
+        in text.splitlines()
+    )
+    runs = load_runs([quiet, noisy])
+    assert control_noise(runs[0]) == []
+    assert len(control_noise(runs[1])) == 2
+
+
+def test_runs_without_controls_are_not_normalised(tmp_path: Path, storage: Path) -> None:
+    new = save_run(tmp_path, "0001_new", identical_code(1.0))
+    old = save_run(tmp_path, "0002_old", [bench(MATMUL, 0.02, 4_718_592)])  # saved before the controls
+    no_torch = [b for b in identical_code(1.0) if "pytorch" not in b["fullname"]]
+    without_torch = save_run(tmp_path, "0003_notorch", no_torch)
+    text = compare([str(new), str(old), str(without_torch)], storage)
+    assert overview_row(text, "0002_old")[5] == "n/a"
+    assert "0002_old: NOT NORMALISED, no control in common with the baseline (norm. x base: n/a)." in text
+    assert "0003_notorch: normalised by matmul_numpy, add_numpy, add_python_loop only" in text
+    assert rows(text)[1] == ["", "0002_old", "20 ms", "1.60", "n/a", "4.5 MiB", "1.00"]
+    assert rows(text)[2] == ["", "0003_notorch", "12.5 ms", "1.00", "1.00", "4.5 MiB", "1.00"]
+    with pytest.raises(BenchError, match="not normalisable"):
+        normalised_medians(load_runs([old])[0])
+
+    text = compare([str(old), str(new)], storage)  # a baseline without controls: raw times, said so
+    assert "NOT NORMALISED: the baseline 0002_old measured no control benchmark" in text
+    assert "norm. x base" not in text and "machine x base" not in text
+
+
+def test_controls_and_baselines_are_not_shown_as_the_students(laptops: list[Path], storage: Path) -> None:
+    text = compare([str(laptops[0])], storage)
+
+    def keys(section: str) -> list[str]:
+        return [row[0] for row in rows(text, section) if row[0]]
+
+    assert keys("The student's code") == [
+        "bench_core.py::test_matmul_tinytorch",
+        "bench_train.py::test_adam_step_tinytorch",
+    ]
+    assert keys("Guide measurements") == ["bench_core.py::test_guide_view[slice-view]"]
+    assert keys("Baselines, not the student's code") == ["bench_train.py::test_adam_step_pytorch"]
+    assert keys("Controls, not the student's code") == list(CONTROLS)
+    run = load_runs([laptops[0]])[0]
+    assert sorted(normalised_medians(run, roles=("tinytorch", "guide"))) == sorted(
+        keys("The student's code") + keys("Guide measurements")
+    )
+
+
+def test_plot_labels_every_bar_and_leaves_the_controls_out(laptops: list[Path], tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="matplotlib is optional (the default environment has it)")
+    plt = pytest.importorskip("matplotlib.pyplot")
+    runs = load_runs(laptops)
+    fig = figure(runs, runs[0])
+    time_ax, memory_ax = fig.axes
+    students = ["bench_core.py::test_matmul_tinytorch", "bench_train.py::test_adam_step_tinytorch"]
+    assert [t.get_text() for t in time_ax.get_yticklabels()] == [*students, VIEW.removeprefix("benchmarks/")]
+    assert [t.get_text() for t in time_ax.texts] == ["1.00x"] * 6  # both runs, three benchmarks
+    assert [t.get_text() for t in memory_ax.texts][:3] == [
+        "1.00x (4.5 MiB)",
+        "1.00x (8 MiB)",
+        "1.00x (2.79 KiB)",
+    ]
+    assert fig.get_suptitle().startswith("Times normalised by the controls measured in each run")
+    assert "slow/0001_alice (machine 1.37x)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    lo, hi = memory_ax.get_xlim()  # ratios all 1: still a scale, not just "1x"
+    assert [t for t in memory_ax.get_xticks() if lo <= t <= hi] == [0.98, 1.0, 1.02]
+    assert any(t.get_text().startswith("Not drawn (not the student's code): 1 baseline") for t in fig.texts)
+    plt.close(fig)
+
+    raw = figure(runs, runs[0], normalise=False)
+    assert [t.get_text() for t in raw.axes[0].texts] == ["1.00x"] * 3 + ["1.37x"] * 3
+    assert raw.get_suptitle().startswith("Raw times (--raw)")
+    plt.close(raw)
+    plot(runs, runs[0], tmp_path / "p.png")
+    assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_raw_flag(laptops: list[Path], storage: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["bench", "compare", *map(str, laptops), "--storage", str(storage)]
+    assert main(args) == 0
+    assert "norm. x base" in capsys.readouterr().out
+    assert main([*args, "--raw"]) == 0
+    assert "Raw times (--raw)" in capsys.readouterr().out

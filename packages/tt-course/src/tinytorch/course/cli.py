@@ -179,15 +179,19 @@ def _parser() -> argparse.ArgumentParser:
     brun.add_argument("--root", type=Path, default=None, help=root_help)
     bcmp = bench_commands.add_parser(
         "compare",
-        help="compare saved runs: median time, peak memory, ratio to a baseline",
+        help="compare saved runs: median time (normalised by the machine's speed), peak memory, "
+        "ratio to a baseline",
         description="RUNS: files, folders of JSON files (e.g. a class's runs), or saved runs by "
         "name (0003_alice), number (3) or label (alice: all runs so labelled). Default: every "
-        "saved run. The baseline is the first run unless --baseline.",
+        "saved run. The baseline is the first run unless --baseline. Times are normalised by "
+        "the control benchmarks measured in the same run (NumPy GEMM, NumPy add, a Python loop, "
+        "a PyTorch op chain), so runs from different machines compare; --raw shows raw times.",
     )
     bcmp.add_argument("runs", nargs="*", metavar="RUNS")
     bcmp.add_argument("--baseline", metavar="RUN", help="the run the ratios are relative to")
     bcmp.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw the ratios (needs matplotlib)")
     bcmp.add_argument("-k", dest="select", metavar="TEXT", help="only benchmarks whose name contains TEXT")
+    bcmp.add_argument("--raw", action="store_true", help="raw times, not normalised by the controls")
     bcmp.add_argument("--storage", type=Path, default=None, help="run storage (default: ROOT/.benchmarks)")
     bcmp.add_argument("--root", type=Path, default=None, help=root_help)
 
@@ -379,7 +383,16 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         if args.bench_command == "run":
             return run_benchmarks(_root(args.root), args.name, passthrough)
         storage = args.storage if args.storage is not None else _root(args.root) / ".benchmarks"
-        print(compare(args.runs, storage, baseline=args.baseline, plot_path=args.plot, select=args.select))
+        print(
+            compare(
+                args.runs,
+                storage,
+                baseline=args.baseline,
+                plot_path=args.plot,
+                select=args.select,
+                normalise=not args.raw,
+            )
+        )
         return 0
     if args.command == "check-releases":
         from tinytorch.course.check import check_releases, format_report, parse_modules
