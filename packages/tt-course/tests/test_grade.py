@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tinytorch.course.cli import main
-from tinytorch.course.grade import GradeError, StudentGrade, check_output_path, exit_code, grade
+from tinytorch.course.grade import GradeError, StudentGrade, check_output_path, exit_code, grade, to_csv
 from tinytorch.course.release import release
 from tinytorch.course.sandbox import probe
 
@@ -288,3 +288,40 @@ def test_exit_code_is_the_worst_over_the_class() -> None:
     assert exit_code([result("graded", True), result("graded", False)]) == 1
     assert exit_code([result("graded", False), result("error", False)]) == 2
     assert exit_code([result("error", False), result("tampered", False)]) == 3
+
+
+def saved_run(copy: Path, scale: float, datetime: str, student_ms: float = 4.0) -> None:
+    """A benchmark run saved in the copy, as `tinytorch bench run` saves it; every time x ``scale``."""
+
+    def record(key: str, seconds: float, role: str) -> dict:
+        stats = {"median": seconds * scale, "iqr": seconds * scale * 0.02, "rounds": 20}
+        return {"fullname": f"benchmarks/{key}", "stats": stats, "extra_info": {"role": role}}
+
+    benchmarks = [
+        record("bench_core.py::test_matmul_numpy", 0.011, "baseline"),
+        record("bench_core.py::test_guide_add_numpy", 20e-6, "guide"),
+        record("bench_core.py::test_guide_add_python_loop", 3e-3, "guide"),
+        record("bench_core.py::test_op_chain_tinytorch", student_ms * 1e-3, "tinytorch"),
+    ]
+    folder = copy / ".benchmarks" / "Linux-CPython-3.11-64bit"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"000{len(list(folder.iterdir())) + 1}_me.json").write_text(
+        json.dumps({"datetime": datetime, "benchmarks": benchmarks})
+    )
+
+
+def test_class_rows_carry_each_copys_newest_benchmarks_normalised(course_repo: Path, tmp_path: Path) -> None:
+    """Identical code measured on a machine 1.6x slower gives the same normalised median."""
+    alice = copy_through(course_repo, tmp_path / "alice")
+    bob = copy_through(course_repo, tmp_path / "bob")
+    saved_run(alice, 1.0, "2026-12-01T10:00:00", student_ms=9.0)  # older: not the one reported
+    saved_run(alice, 1.0, "2026-12-02T10:00:00")
+    saved_run(bob, 1.6, "2026-12-02T11:00:00")
+    _suite, (a, b), _ = grade(course_repo, [alice, bob], [1])
+    key = "bench_core.py::test_op_chain_tinytorch"
+    assert set(a.benchmarks) == {key}  # controls and guide measurements are not the student's
+    assert a.benchmarks[key] == pytest.approx(b.benchmarks[key])
+    assert a.benchmarks[key] == pytest.approx(4e-3 / (0.011 * 20e-6 * 3e-3) ** (1 / 3))
+    assert any("self-reported" in n and "3 control benchmarks" in n for n in b.notes)
+    table = to_csv([a, b], _suite)
+    assert f"bench:{key}" in table.splitlines()[0]

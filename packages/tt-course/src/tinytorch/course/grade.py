@@ -40,6 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tinytorch.course.bench import (
+    BenchError,
+    Run,
+    common_controls,
+    load_run,
+    normalised_medians,
+    storage_runs,
+)
 from tinytorch.course.canaries import Disguise, disguise_suite
 from tinytorch.course.catalog import MODULE_PACKAGES
 from tinytorch.course.release import MODULES
@@ -62,11 +70,13 @@ __all__ = [
     "Grader",
     "StudentGrade",
     "Suite",
+    "attach_benchmarks",
     "check_output_path",
     "exit_code",
     "format_class",
     "format_student",
     "grade",
+    "newest_benchmark_run",
     "reference_suite",
     "to_csv",
     "to_json",
@@ -435,7 +445,41 @@ def grade(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(one, students))
+    attach_benchmarks(results)
     return suite, results, grader.sandbox_warnings
+
+
+def newest_benchmark_run(copy: Path) -> Run | None:
+    """The copy's newest saved benchmark run (``.benchmarks/<machine>/NNNN_label.json``), if any."""
+    runs = []
+    for path in storage_runs(copy / ".benchmarks"):
+        try:
+            runs.append(load_run(path))
+        except BenchError:
+            continue
+    return max(runs, key=lambda r: (str(r.data.get("datetime", "")), r.path.name), default=None)
+
+
+def attach_benchmarks(results: Sequence[StudentGrade]) -> None:
+    """Put each copy's newest saved benchmark medians, normalised by the control benchmarks every
+    copy's run measured (comparable across the students' machines), into ``benchmarks``. These
+    are the students' own measurements, not the grader's: a note says so."""
+    runs = {id(r): newest_benchmark_run(r.student) for r in results if r.student.is_dir()}
+    present = [run for run in runs.values() if run is not None]
+    controls = common_controls(present)
+    for result in results:
+        run = runs.get(id(result))
+        if run is None:
+            continue
+        try:
+            result.benchmarks = normalised_medians(run, controls)
+        except BenchError as err:
+            result.notes.append(f"benchmarks not reported: {err}")
+            continue
+        result.notes.append(
+            f"benchmarks: the copy's own run {run.path.name} (self-reported), medians / the geometric "
+            f"mean of {len(controls)} control benchmarks ({', '.join(c.split('::')[-1] for c in controls)})"
+        )
 
 
 def exit_code(results: Sequence[StudentGrade]) -> int:
