@@ -325,3 +325,19 @@ def test_class_rows_carry_each_copys_newest_benchmarks_normalised(course_repo: P
     assert any("self-reported" in n and "3 control benchmarks" in n for n in b.notes)
     table = to_csv([a, b], _suite)
     assert f"bench:{key}" in table.splitlines()[0]
+
+
+def test_a_symlink_to_the_reference_is_not_graded(course_repo: Path, tmp_path: Path) -> None:
+    """A copy whose package links to the reference's sources would be graded on the solutions."""
+    copy = copy_through(course_repo, tmp_path / "mallory")
+    package = copy / "packages/tt-fixture/src/tinytorch/ttfixture"
+    (package / "__init__.py").unlink()
+    (package / "__init__.py").symlink_to(course_repo / INIT)
+    result = one(course_repo, copy)
+    assert result.verdict == "graded" and result.done_modules() == []
+    assert any("__init__.py: a symbolic link, not copied" in n for n in result.notes)
+    (package / "__init__.py").unlink()
+    package.rmdir()
+    package.symlink_to(course_repo / "packages/tt-fixture/src/tinytorch/ttfixture")
+    result = one(course_repo, copy)  # the whole package a link: the copy holds no package at all
+    assert result.verdict == "error" and "not a TinyTorch copy" in result.problems[0]

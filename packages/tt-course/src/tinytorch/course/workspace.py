@@ -129,6 +129,7 @@ def copy_sources(copy: Path, packages: Mapping[str, str], site: Path) -> tuple[l
         if package.is_symlink() or not package.is_dir():
             missing.append(dist)
             continue
+        (site / "tinytorch" / name).mkdir()
         _copy_tree(package, site / "tinytorch" / name, f"packages/{dist}/src/tinytorch/{name}", ignored)
     for src in sorted(copy.glob("packages/*/src")):
         dist = src.parent.name
