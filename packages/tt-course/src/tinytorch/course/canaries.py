@@ -47,9 +47,6 @@ class Disguise:
         base, bracket, params = nodeid.partition("[")
         return self.renamed.get(base, base) + bracket + params
 
-    def canary_file(self, nodeid: str) -> str:
-        return nodeid.split("::", 1)[0]
-
 
 def _canary(name: str, passes: bool, rng: random.Random) -> str:
     values = [rng.randint(2, 97) for _ in range(rng.randint(3, 6))]

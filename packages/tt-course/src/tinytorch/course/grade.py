@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -420,15 +421,14 @@ def grade(
     say = progress or (lambda _text: None)
     hide = [reference, *[s for s in students if s.is_dir()]]
 
-    def make(suite: Suite) -> Grader:
-        return Grader.create(
-            suite,
-            python=python,
-            sandbox=sandbox,
-            hide=hide,
-            test_timeout=test_timeout,
-            run_timeout=run_timeout,
-        )
+    make = partial(
+        Grader.create,
+        python=python,
+        sandbox=sandbox,
+        hide=hide,
+        test_timeout=test_timeout,
+        run_timeout=run_timeout,
+    )
 
     start = time.perf_counter()
     suite = reference_suite(reference, modules, make)

@@ -38,6 +38,7 @@ import traceback
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,16 @@ def _copy_datasets(data: Path, target: Path, packages: Sequence[str]) -> tuple[l
     return copied, warnings
 
 
+def _bundle_environ(payload: Path, datasets: bool) -> dict[str, str]:
+    """This environment with the bundle's data folder and (empty) cache in place of the machine's:
+    the reference's run at build time and every submission's see the same files."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("TINYTORCH_DATA", "TINYTORCH_CACHE")}
+    environ["TINYTORCH_CACHE"] = str(payload / "cache")
+    if datasets:
+        environ["TINYTORCH_DATA"] = str(payload / "data")
+    return environ
+
+
 def _zip(folder: Path, out: Path) -> None:
     executable = {"setup.sh", "run_autograder"}
     tmp = out.with_name(out.name + ".tmp")
@@ -237,20 +248,14 @@ def build_bundle(
             warnings.append("no --data folder (or $TINYTORCH_DATA): the real-data tests are not graded")
         (payload / "cache").mkdir()
         # The graded tests: those the reference passes with exactly what the bundle provides.
-        environ = {k: v for k, v in os.environ.items() if k not in ("TINYTORCH_DATA", "TINYTORCH_CACHE")}
-        environ["TINYTORCH_CACHE"] = str(payload / "cache")
-        if datasets:
-            environ["TINYTORCH_DATA"] = str(payload / "data")
-
-        def make(suite: Suite) -> Grader:
-            return Grader.create(
-                suite,
-                python=python,
-                sandbox=sandbox,
-                test_timeout=test_timeout,
-                run_timeout=run_timeout,
-                environ=environ,
-            )
+        make = partial(
+            Grader.create,
+            python=python,
+            sandbox=sandbox,
+            test_timeout=test_timeout,
+            run_timeout=run_timeout,
+            environ=_bundle_environ(payload, bool(datasets)),
+        )
 
         start = time.perf_counter()
         suite = reference_suite(root, modules, make)
@@ -341,16 +346,12 @@ def autograde(source: Path, submission: Path, results: Path) -> int:
         payload = source / "tinytorch"
         config = json.loads((payload / "suite.json").read_text())
         suite = Suite.from_json(payload / "suite", config, course=payload / "tt-course")
-        environ = {k: v for k, v in os.environ.items() if k not in ("TINYTORCH_DATA", "TINYTORCH_CACHE")}
-        environ["TINYTORCH_CACHE"] = str(payload / "cache")
-        if config.get("datasets"):
-            environ["TINYTORCH_DATA"] = str(payload / "data")
         grader = Grader.create(
             suite,
             hide=[submission],
             test_timeout=float(config["test_timeout"]),
             run_timeout=float(config["run_timeout"]),
-            environ=environ,
+            environ=_bundle_environ(payload, bool(config.get("datasets"))),
         )
         copy = find_copy(submission)
         result = grader.grade(copy)
