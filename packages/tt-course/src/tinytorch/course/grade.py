@@ -37,7 +37,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,7 @@ from tinytorch.course.catalog import MODULE_PACKAGES
 from tinytorch.course.release import MODULES
 from tinytorch.course.sandbox import Sandbox, SandboxError, choose
 from tinytorch.course.status import table
-from tinytorch.course.testing import format_modules, marker_expression
+from tinytorch.course.testing import ORACLE_GLOB, format_modules, marker_expression
 from tinytorch.course.watch import Case, Outcomes, RunError, watch_pytest
 from tinytorch.course.workspace import (
     build_workspace,
@@ -85,8 +84,6 @@ __all__ = [
 
 DEFAULT_TEST_TIMEOUT = 60.0  # seconds; the slowest reference test takes ~3 s on a 2-core machine
 DEFAULT_RUN_TIMEOUT = 1800.0
-ORACLE = "*/tests/oracle/*"
-_OK_OUTCOMES = ("passed", "xfailed")
 
 
 class GradeError(Exception):
@@ -137,6 +134,7 @@ class StudentGrade:
     verdict: str = "graded"  # graded | tampered | error (could not grade)
     problems: list[str] = field(default_factory=list)  # the evidence (tampered) or the reason (error)
     tests: list[Case] = field(default_factory=list)  # the suite's graded tests, real node ids
+    collection_errors: list[str] = field(default_factory=list)  # test files that did not import
     notes: list[str] = field(default_factory=list)
     sandbox: str = ""
     seconds: float = 0.0
@@ -182,8 +180,9 @@ def _suite_files(root: Path, packages: dict[str, str]) -> list[Path]:
 def _verdict(
     outcomes: Outcomes, disguise: Disguise, files: set[str] | None, site: Path
 ) -> tuple[dict[str, Case], list[str], list[str]]:
-    """(outcome per real node id, tamper evidence, notes) of one run. ``files``: the test files
-    whose canaries must have run (None: those the run collected tests from, for a trusted run)."""
+    """(each test's case by its real node id, tamper evidence, notes) of one run. ``files``: the
+    test files whose canaries must have run (None: those the run collected tests from, for a
+    trusted run)."""
     problems: list[str] = []
     notes: list[str] = []
     by_id = {t.nodeid: t for t in outcomes.tests}
@@ -222,23 +221,20 @@ def _verdict(
     ]
     if foreign:
         problems.append("tinytorch code imported from outside the copy: " + "; ".join(foreign[:5]))
-    real = {disguise.real(t.nodeid): t for t in outcomes.tests if t.nodeid not in disguise.canaries}
     if outcomes.incomplete:
         notes.append(f"incomplete run: {outcomes.incomplete}; the tests not reached count as not passed")
     for t in outcomes.tests:
         if t.outcome in ("timeout", "crashed") and t.nodeid not in disguise.canaries:
             notes.append(f"{t.outcome}: {disguise.real(t.nodeid)} -- {t.message}")
-    for nodeid, message in outcomes.collection_errors:
-        notes.append(f"could not collect {nodeid}: {message}")
-    return {k: Case(k, v.module, v.outcome, v.message) for k, v in real.items()}, problems, notes
+    real = {disguise.real(t.nodeid): t for t in outcomes.tests if t.nodeid not in disguise.canaries}
+    return real, problems, notes
 
 
 @dataclass
 class Grader:
-    """Grades copies against a :class:`Suite`; one per grading session (the sandbox is probed
-    and the environment's site-packages found once)."""
+    """Runs a :class:`Suite` on copies; one per grading session (the sandbox is probed and the
+    environment's site-packages found once), for the reference's run and every copy's."""
 
-    suite: Suite
     python: str = sys.executable
     sandbox: Sandbox = field(default_factory=lambda: Sandbox("none"))
     sandbox_warnings: list[str] = field(default_factory=list)
@@ -250,7 +246,6 @@ class Grader:
     @classmethod
     def create(
         cls,
-        suite: Suite,
         *,
         python: str = sys.executable,
         sandbox: str = "auto",
@@ -282,28 +277,29 @@ class Grader:
             box, box_warnings = choose(sandbox, hidden)
         except SandboxError as err:
             raise GradeError(str(err)) from None
-        return cls(suite, python, box, warnings + box_warnings, test_timeout, run_timeout, packages, env)
+        return cls(python, box, warnings + box_warnings, test_timeout, run_timeout, packages, env)
 
-    def _pytest_args(self, ws_suite: Path) -> list[str]:
-        args = [str(ws_suite / "packages" / dist / "tests") for dist in self.suite.packages]
+    @staticmethod
+    def _pytest_args(suite: Suite, ws_suite: Path) -> list[str]:
+        args = [str(ws_suite / "packages" / dist / "tests") for dist in suite.packages]
         args = [a for a in args if Path(a).is_dir()]
         if (ws_suite / "pytest.ini").is_file():
             args += ["-c", str(ws_suite / "pytest.ini")]
         # One test file that does not import (a syntax error in one package) fails its own tests only.
-        args += [f"--rootdir={ws_suite}", "-q", "--tb=short", f"--ignore-glob={ORACLE}"]
+        args += [f"--rootdir={ws_suite}", "-q", "--tb=short", f"--ignore-glob={ORACLE_GLOB}"]
         args += ["--continue-on-collection-errors"]
-        return [*args, "-m", marker_expression(self.suite.modules)]
+        return [*args, "-m", marker_expression(suite.modules)]
 
-    def run(self, copy: Path, *, trusted: bool = False) -> StudentGrade:
-        """Run the suite on the copy at ``copy``. A student's copy gets canaries in the files of
+    def run(self, suite: Suite, copy: Path, *, trusted: bool = False) -> StudentGrade:
+        """Run ``suite`` on the copy at ``copy``. A student's copy gets canaries in the files of
         the suite's graded tests, all of which must run; the ``trusted`` reference run gets them in
         every test file, and only those of files it collected tests from must run."""
         start = time.perf_counter()
-        result = StudentGrade(copy, self.suite.modules, sandbox=self.sandbox.describe())
+        result = StudentGrade(copy, suite.modules, sandbox=self.sandbox.describe())
         with tempfile.TemporaryDirectory(prefix="tinytorch-grade-") as tmp:
-            ws = build_workspace(Path(tmp), copy, self.suite.root, self.suite.packages)
+            ws = build_workspace(Path(tmp), copy, suite.root, suite.packages)
             if not any((ws.site / "tinytorch").iterdir()):
-                wanted = ", ".join(f"packages/{d}/src/tinytorch/{n}" for d, n in self.suite.packages.items())
+                wanted = ", ".join(f"packages/{d}/src/tinytorch/{n}" for d, n in suite.packages.items())
                 result.verdict, result.problems = (
                     "error",
                     [f"{copy} holds none of {wanted}: not a TinyTorch copy"],
@@ -314,17 +310,19 @@ class Grader:
             ]
             result.notes += [
                 f"ignored, the grader uses its own: {d}"
-                for d in copy_differences(copy, self.suite.root, self.suite.packages, self.suite.course)
+                for d in copy_differences(copy, suite.root, suite.packages, suite.course)
             ]
             result.notes += [f"missing package: {d} (its tests fail)" for d in ws.missing]
             planted = (
-                _suite_files(ws.suite, self.suite.packages)
+                _suite_files(ws.suite, suite.packages)
                 if trusted
-                else [ws.suite / f for f in sorted(self.suite.files())]
+                else [ws.suite / f for f in sorted(suite.files())]
             )
             disguise = disguise_suite(ws.suite, planted, random.SystemRandom())
             argv = self.sandbox.wrap(
-                ws.command(self.python, self.site_packages, self._pytest_args(ws.suite)), ws.work, ws.work
+                ws.command(self.python, self.site_packages, self._pytest_args(suite, ws.suite)),
+                ws.work,
+                ws.work,
             )
             try:
                 outcomes = watch_pytest(
@@ -338,17 +336,16 @@ class Grader:
             except RunError as err:
                 result.verdict, result.problems = "error", [f"pytest did not run: {err}"]
                 return result
-            real, problems, notes = _verdict(
-                outcomes, disguise, None if trusted else self.suite.files(), ws.site
-            )
-        result.notes += notes
+            real, problems, notes = _verdict(outcomes, disguise, None if trusted else suite.files(), ws.site)
+        result.collection_errors = [f"{n}: {m}" for n, m in outcomes.collection_errors]
+        result.notes += notes + [f"could not collect {e}" for e in result.collection_errors]
         if problems:  # the same evidence from several canaries is one line
             counted = Counter(problems)
             result.verdict = "tampered"
             result.problems = [p if n == 1 else f"{p} (x{n})" for p, n in counted.items()]
         # A student's copy is graded on the suite's tests (its run's own claims decide nothing
         # else); the trusted reference run defines them.
-        expected = {k: v.module for k, v in real.items()} if trusted else dict(self.suite.expected)
+        expected = {k: v.module for k, v in real.items()} if trusted else dict(suite.expected)
         result.tests = [
             Case(nodeid, module, real[nodeid].outcome, real[nodeid].message)
             if nodeid in real
@@ -358,41 +355,36 @@ class Grader:
         result.seconds = time.perf_counter() - start
         return result
 
-    def grade(self, copy: Path) -> StudentGrade:
-        """Grade one copy (a folder holding ``packages/``); never raises for a bad copy."""
+    def grade(self, suite: Suite, copy: Path) -> StudentGrade:
+        """Grade one copy (a folder holding ``packages/``) on ``suite``; never raises for a bad copy."""
         copy = copy.resolve()
         if not copy.is_dir():
-            return StudentGrade(copy, self.suite.modules, "error", [f"{copy} is not a folder"])
+            return StudentGrade(copy, suite.modules, "error", [f"{copy} is not a folder"])
         if not (copy / "packages").is_dir():
-            return StudentGrade(copy, self.suite.modules, "error", [f"{copy} holds no packages/ folder"])
-        result = self.run(copy)
-        if self.suite.excluded:
+            return StudentGrade(copy, suite.modules, "error", [f"{copy} holds no packages/ folder"])
+        result = self.run(suite, copy)
+        if suite.excluded:
             result.notes.append(
-                f"{len(self.suite.excluded)} tests not graded: they do not pass with the reference code here "
-                f"(e.g. {next(iter(self.suite.excluded))})"
+                f"{len(suite.excluded)} tests not graded: they do not pass with the reference code here "
+                f"(e.g. {next(iter(suite.excluded))})"
             )
         return result
 
 
-def reference_suite(
-    root: Path,
-    modules: Sequence[int],
-    grader: Callable[[Suite], Grader],
-) -> Suite:
+def reference_suite(root: Path, modules: Sequence[int], grader: Grader) -> Suite:
     """The suite of the reference repository at ``root``: its tests of ``modules`` that pass with
-    its own code, run by a grader made with ``grader`` exactly as a student's copy will be.
+    its own code, run by ``grader`` exactly as a student's copy will be.
     Raises :class:`GradeError` when the reference run is not clean (a bug, not a grade)."""
     root = root.resolve()
     packages = graded_packages(root)
     if not packages:
         raise GradeError(f"{root} has no packages/<dist>/tests with sources: not a TinyTorch reference")
     suite = Suite(root, packages, tuple(sorted(modules)), course=course_project())
-    run = grader(suite).run(root, trusted=True)
+    run = grader.run(suite, root, trusted=True)
     if run.verdict != "graded":
         raise GradeError(f"the reference's own run is not clean ({run.verdict}): " + "; ".join(run.problems))
-    collection = [n for n in run.notes if n.startswith("could not collect")]
-    if collection:
-        raise GradeError("the reference's tests do not collect: " + "; ".join(collection))
+    if run.collection_errors:
+        raise GradeError("the reference's tests do not collect: " + "; ".join(run.collection_errors))
     suite.expected = {t.nodeid: int(t.module or 0) for t in run.tests if t.ok and t.module in suite.modules}
     suite.excluded = {
         t.nodeid: f"{t.outcome} with the reference code" + (f": {t.message}" if t.message else "")
@@ -421,25 +413,18 @@ def grade(
     say = progress or (lambda _text: None)
     hide = [reference, *[s for s in students if s.is_dir()]]
 
-    make = partial(
-        Grader.create,
-        python=python,
-        sandbox=sandbox,
-        hide=hide,
-        test_timeout=test_timeout,
-        run_timeout=run_timeout,
+    grader = Grader.create(
+        python=python, sandbox=sandbox, hide=hide, test_timeout=test_timeout, run_timeout=run_timeout
     )
-
     start = time.perf_counter()
-    suite = reference_suite(reference, modules, make)
-    grader = make(suite)
+    suite = reference_suite(reference, modules, grader)
     say(
         f"reference: {len(suite.expected)} tests of modules {format_modules(suite.modules)} pass with "
         f"its own code ({time.perf_counter() - start:.1f} s); {len(suite.excluded)} left out"
     )
 
     def one(student: Path) -> StudentGrade:
-        result = grader.grade(student)
+        result = grader.grade(suite, student)
         say(f"{student}: {result.verdict}, modules done {format_modules(result.done_modules()) or 'none'}")
         return result
 

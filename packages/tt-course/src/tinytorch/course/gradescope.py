@@ -38,7 +38,6 @@ import traceback
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -248,17 +247,15 @@ def build_bundle(
             warnings.append("no --data folder (or $TINYTORCH_DATA): the real-data tests are not graded")
         (payload / "cache").mkdir()
         # The graded tests: those the reference passes with exactly what the bundle provides.
-        make = partial(
-            Grader.create,
+        grader = Grader.create(
             python=python,
             sandbox=sandbox,
             test_timeout=test_timeout,
             run_timeout=run_timeout,
             environ=_bundle_environ(payload, bool(datasets)),
         )
-
         start = time.perf_counter()
-        suite = reference_suite(root, modules, make)
+        suite = reference_suite(root, modules, grader)
         say(
             f"reference: {len(suite.expected)} tests pass with its own code in the bundle's environment "
             f"({time.perf_counter() - start:.1f} s); {len(suite.excluded)} left out"
@@ -347,20 +344,19 @@ def autograde(source: Path, submission: Path, results: Path) -> int:
         config = json.loads((payload / "suite.json").read_text())
         suite = Suite.from_json(payload / "suite", config, course=payload / "tt-course")
         grader = Grader.create(
-            suite,
             hide=[submission],
             test_timeout=float(config["test_timeout"]),
             run_timeout=float(config["run_timeout"]),
             environ=_bundle_environ(payload, bool(config.get("datasets"))),
         )
         copy = find_copy(submission)
-        result = grader.grade(copy)
+        result = grader.grade(suite, copy)
         result.notes += grader.sandbox_warnings
         if result.verdict == "error":
             data = _error_results("; ".join(result.problems))
         else:
             data = results_json(result, suite, config, time.perf_counter() - start)
-        print(format_student(result, suite, grader.sandbox_warnings))
+        print(format_student(result, suite))
     except Exception as err:  # the platform must get a results.json, with the reason, whatever broke
         traceback.print_exc()
         data = _error_results(f"{type(err).__name__}: {err}")

@@ -243,14 +243,12 @@ def watch_pytest(
     if stream.exitstatus in (3, 4):  # internal or usage error: no test outcome means anything
         raise RunError(f"pytest failed (exit code {stream.exitstatus}):\n{output[-3000:]}")
     collected = stream.collected or {}
-    not_run = "not run" if not incomplete else f"not run: {incomplete}"
+    not_run = ("not run", f"not run: {incomplete}" if incomplete else "")
     tests = [
-        Case(nodeid, module, *stream.results.get(nodeid, ("not run", not_run)))
-        for nodeid, module in collected.items()
+        Case(nodeid, module, *stream.results.get(nodeid, not_run)) for nodeid, module in collected.items()
     ]
-    uncollected = [
-        nodeid for nodeid in stream.results if nodeid not in collected
-    ]  # only a liar reports these
+    # results for tests the collection never announced: only a process that lies writes those
+    uncollected = [nodeid for nodeid in stream.results if nodeid not in collected]
     exitstatus = (
         stream.exitstatus
         if stream.exitstatus is not None and not restarts

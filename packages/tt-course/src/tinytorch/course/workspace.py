@@ -173,21 +173,23 @@ def copy_suite(root: Path, packages: Mapping[str, str], suite: Path) -> None:
             )
 
 
+def _difference(ours: Path, theirs: Path, label: str) -> list[str]:
+    """``[label (why)]`` when the copy's file ``theirs`` is not the grader's ``ours``, else []."""
+    if not ours.is_file():
+        return [f"{label} (not in the grader's)"]
+    return [] if filecmp.cmp(ours, theirs, shallow=False) else [f"{label} (differs from the grader's)"]
+
+
 def _differences(mine: Path, theirs: Path, shown: str, skip: frozenset[str] = frozenset()) -> list[str]:
     """Files under ``theirs`` (the copy) that differ from or are absent in ``mine`` (the grader's);
     folders named in ``skip`` are not compared."""
+    skipped = _SKIP_NAMES | skip
     found = []
     for path in sorted(theirs.rglob("*")):
         relative = path.relative_to(theirs)
-        skipped = _SKIP_NAMES | skip
         if any(part in skipped for part in relative.parts) or path.suffix == ".pyc" or path.is_dir():
             continue
-        ours = mine / relative
-        label = f"{shown}/{relative.as_posix()}" if relative.parts else shown
-        if not ours.is_file():
-            found.append(f"{label} (not in the grader's)")
-        elif not filecmp.cmp(ours, path, shallow=False):
-            found.append(f"{label} (differs from the grader's)")
+        found += _difference(mine / relative, path, f"{shown}/{relative.as_posix()}")
     return found
 
 
@@ -197,15 +199,13 @@ def copy_differences(
     """The copy's own tests, conftest.py, pytest.ini and tt-course where they differ from the
     grader's: all ignored (the grader uses its own), listed so the report can say so."""
     found = []
-    for source, inside in _suite_parts(suite_root, packages):
-        theirs = copy / inside
-        if source.is_file():
-            if theirs.is_file() and not filecmp.cmp(source, theirs, shallow=False):
-                found.append(f"{inside.as_posix()} (differs from the grader's)")
-        elif theirs.is_dir():  # oracle tests are not part of the grading suite
-            found += _differences(source, theirs, inside.as_posix(), frozenset({"oracle"}))
-    if (copy / "conftest.py").is_file() and not (suite_root / "conftest.py").is_file():
-        found.append("conftest.py (not in the grader's)")
+    for name in ("pytest.ini", "conftest.py"):
+        if (copy / name).is_file():
+            found += _difference(suite_root / name, copy / name, name)
+    for dist in packages:  # oracle tests are not part of the grading suite
+        tests = Path("packages") / dist / "tests"
+        if (copy / tests).is_dir():
+            found += _differences(suite_root / tests, copy / tests, tests.as_posix(), frozenset({"oracle"}))
     for dist in sorted(p.parent.name for p in copy.glob("packages/*/tests")):
         if dist not in packages and dist != "tt-course":
             found.append(f"packages/{dist}/tests (a package the grader does not grade)")
