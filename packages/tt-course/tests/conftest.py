@@ -6,6 +6,8 @@ Solution markers are spelled ``<<BEGIN NN`` / ``<<END`` here and turned into rea
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,20 @@ _runner.call_and_report = _lying_call_and_report
 def patch_runner() -> str:
     """Code that, imported into a student's package, makes pytest report every test passed."""
     return PATCH_RUNNER
+
+
+@pytest.fixture
+def need_sandbox() -> Callable[[str], None]:
+    """``need_sandbox(kind)``: skip unless sandbox ``kind`` works here; with
+    $TINYTORCH_REQUIRE_SANDBOX set (CI installs bubblewrap), fail instead of skipping."""
+    from tinytorch.course.sandbox import probe
+
+    def need(kind: str) -> None:
+        why = probe(kind)
+        if why is None:
+            return
+        if os.environ.get("TINYTORCH_REQUIRE_SANDBOX"):
+            pytest.fail(f"TINYTORCH_REQUIRE_SANDBOX is set but {why}")
+        pytest.skip(why)
+
+    return need

@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,6 @@ import pytest
 from tinytorch.course.cli import main
 from tinytorch.course.grade import GradeError, StudentGrade, check_output_path, exit_code, grade, to_csv
 from tinytorch.course.release import release
-from tinytorch.course.sandbox import probe
 
 INIT = "packages/tt-fixture/src/tinytorch/ttfixture/__init__.py"
 SQUARE = "packages/tt-fixture/tests/test_two.py::test_square"
@@ -215,13 +214,9 @@ def test_code_that_imports_tinytorch_from_elsewhere_is_tampering(course_repo: Pa
 
 @pytest.mark.parametrize("kind", ["bwrap", "unshare"])
 def test_the_sandbox_stops_writes_outside_the_work_folder(
-    course_repo: Path, tmp_path: Path, kind: str
+    course_repo: Path, tmp_path: Path, kind: str, need_sandbox: Callable[[str], None]
 ) -> None:
-    why = probe(kind)
-    if why is not None:
-        if os.environ.get("TINYTORCH_REQUIRE_SANDBOX"):
-            pytest.fail(f"TINYTORCH_REQUIRE_SANDBOX is set but {why}")
-        pytest.skip(why)
+    need_sandbox(kind)
     copy = copy_through(course_repo, tmp_path / "mallory")
     outside = tmp_path / "outside.txt"
     solve_square(copy)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,21 +23,20 @@ def test_an_unknown_or_unusable_sandbox_is_refused(monkeypatch: pytest.MonkeyPat
     assert choose("none") == (Sandbox("none"), [sandbox._NONE_WARNING])
 
 
-def test_the_probe_notices_a_sandbox_that_does_not_isolate(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_probe_notices_a_sandbox_that_does_not_isolate(
+    monkeypatch: pytest.MonkeyPatch, need_sandbox: Callable[[str], None]
+) -> None:
     """A wrapper that runs the command unconfined must not pass for a sandbox."""
-    if probe("bwrap") is not None:
-        pytest.skip("bwrap is not installed here")
+    need_sandbox("bwrap")
     monkeypatch.setattr(Sandbox, "wrap", lambda self, argv, writable, cwd: list(argv))
     assert "did not isolate a test command" in (probe("bwrap") or "")
 
 
 @pytest.mark.parametrize("kind", ["bwrap", "unshare"])
-def test_inside_the_sandbox_only_the_work_folder_is_writable(tmp_path: Path, kind: str) -> None:
-    why = probe(kind)
-    if why is not None:
-        if os.environ.get("TINYTORCH_REQUIRE_SANDBOX"):
-            pytest.fail(f"TINYTORCH_REQUIRE_SANDBOX is set but {why}")
-        pytest.skip(why)
+def test_inside_the_sandbox_only_the_work_folder_is_writable(
+    tmp_path: Path, kind: str, need_sandbox: Callable[[str], None]
+) -> None:
+    need_sandbox(kind)
     work, hidden = tmp_path / "work", tmp_path / "reference"
     work.mkdir()
     hidden.mkdir()
