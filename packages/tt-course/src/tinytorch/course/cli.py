@@ -339,7 +339,7 @@ def _gradescope(args: argparse.Namespace) -> int:
         print(f"  not graded: {name} ({why})")
     for warning in bundle.warnings:
         print(f"  warning: {warning}")
-    print("Upload it as the autograder of a Gradescope programming assignment (instructors.md, section 2).")
+    print("Upload it as the autograder of a Gradescope programming assignment (instructors.md, section 3).")
     return 0
 
 
