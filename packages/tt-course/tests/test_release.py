@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tinytorch.course.cli import main
-from tinytorch.course.release import MarkerError, ReleaseError, release, strip_source
+from tinytorch.course.release import MarkerError, ReleaseError, read_stamp, release, strip_source
 
 MARK = "#" * 3
 
@@ -97,7 +97,11 @@ def make_repo(root: Path, a_py: str = A_PY) -> Path:
     script.write_text("#!/bin/sh\necho hi\n")
     script.chmod(0o755)
     (root / "milestones").mkdir()
-    (root / "milestones/m.py").write_text(src("<<BEGIN 07\nx = 1\n<<END\n"))  # outside packages/: copied
+    (root / "milestones/m.py").write_text(src("<<BEGIN 07\nx = 1\n<<END\n"))  # outside packages/: stripped too
+    (root / "instructor/answers").mkdir(parents=True)
+    (root / "instructor/answers/07.md").write_text("the key\n")
+    (root / "packages/x/tests/instructor").mkdir(parents=True)
+    (root / "packages/x/tests/instructor/make.py").write_text("secret = 1\n")
     for cache in (".git", "__pycache__", ".pytest_cache", "packages/x/src/x.egg-info", "dist"):
         (root / cache).mkdir(parents=True)
         (root / cache / "junk").write_text("junk")
@@ -115,14 +119,14 @@ def repo(tmp_path: Path) -> Path:
 def test_strip_through_4_exact_output(repo: Path, tmp_path: Path) -> None:
     result = release(repo, tmp_path / "out", 4)
     assert (tmp_path / "out/packages/x/src/x/a.py").read_text() == A_PY_THROUGH_4
-    assert result.stripped == {5: 1, 12: 1}
-    assert result.files_stripped == 1
+    assert result.stripped == {5: 1, 7: 1, 12: 1}
+    assert result.files_stripped == 2
 
 
 def test_strip_through_0_strips_everything(repo: Path, tmp_path: Path) -> None:
     result = release(repo, tmp_path / "out", 0)
     assert (tmp_path / "out/packages/x/src/x/a.py").read_text() == A_PY_THROUGH_0
-    assert result.stripped == {3: 1, 5: 1, 12: 1}
+    assert result.stripped == {3: 1, 5: 1, 7: 1, 12: 1}
 
 
 def test_strip_through_15_keeps_everything(repo: Path, tmp_path: Path) -> None:
@@ -139,8 +143,19 @@ def test_stripped_file_compiles(repo: Path, tmp_path: Path) -> None:
 def test_non_py_and_outside_packages_copied_unchanged(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     release(repo, out, 0)
-    for rel in ("hatch.toml", "packages/x/README.md", "packages/x/run.sh", "milestones/m.py"):
+    for rel in ("hatch.toml", "packages/x/README.md", "packages/x/run.sh"):
         assert (out / rel).read_bytes() == (repo / rel).read_bytes(), rel
+    assert (out / "milestones/m.py").read_text() == nie("07", "optimizers", "packages/tt-train/guides/07-optimizers.md") + "\n"
+
+
+def test_instructor_folders_dropped_and_stamp_written(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    release(repo, out, 4)
+    assert not (out / "instructor").exists() and not (out / "packages/x/tests/instructor").exists()
+    assert read_stamp(out) == 4 and read_stamp(repo) is None
+    again = tmp_path / "again"
+    release(out, again, 15)  # a release of a release holds no more than its source
+    assert read_stamp(again) == 4
 
 
 def test_caches_skipped(repo: Path, tmp_path: Path) -> None:
@@ -148,6 +163,7 @@ def test_caches_skipped(repo: Path, tmp_path: Path) -> None:
     release(repo, out, 4)
     copied = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert copied == [
+        "RELEASE.json",
         "hatch.toml",
         "milestones/m.py",
         "packages/x/README.md",
@@ -193,6 +209,11 @@ def test_tabs_indentation_kept() -> None:
         ("<<BEGIN 005\n<<END\n", 1, "two-digit"),
         ("<<BEGIN\n<<END\n", 1, "two-digit"),
         ("def f():\n    <<BEGIN 05\n    pass\n<<END\n", 4, "indented differently"),
+        ("#<<BEGIN 07\nx = 1\n<<END\n", 1, "looks like a solution marker"),
+        ("  ## BEGIN SOLUTION 07\nx = 1\n", 1, "looks like a solution marker"),
+        ("# begin solution 07\nx = 1\n", 1, "looks like a solution marker"),
+        ("<<BEGIN 07\nx = 1\n#### END  SOLUTION\n", 3, "looks like a solution marker"),
+        ("x = 1\n    # BEGIN_SOLUTION 07\n", 2, "looks like a solution marker"),
     ],
 )
 def test_bad_markers_rejected_with_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
@@ -251,8 +272,9 @@ def test_cli_release(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["release", "--through", "4", "--out", str(out), "--root", str(repo)]) == 0
     printed = capsys.readouterr().out
     assert printed == (
-        f"Released {repo} through module 04 into {out}: copied 5 files and stripped 2 solution blocks "
-        "in 1 file: 05 autograd (1 block), 12 training techniques (1 block); modules 01-04 keep their "
+        f"Released {repo} through module 04 into {out}: copied 5 files and stripped 3 solution blocks "
+        "in 2 files: 05 autograd (1 block), 07 optimizers (1 block), 12 training techniques (1 block); "
+        "modules 01-04 keep their "
         f"solutions. Next steps: cd {out} && hatch run test (tests of modules > 04 fail until the "
         "student writes them).\n"
     )

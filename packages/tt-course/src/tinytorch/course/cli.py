@@ -12,6 +12,7 @@ Subcommands (``tinytorch COMMAND --help`` for each):
 - ``gradescope --out autograder.zip [--modules 1-8]``: the Gradescope autograder bundle
 - ``bench run --name LABEL [-- PYTEST ARGS]``, ``bench compare [RUNS...]``: benchmark history
 - ``check-releases [--modules 1-15] [--jobs J]``: the course honesty check CI runs
+- ``check-leaks``: no release holds lines of a solution it strips (CI)
 
 Exit codes: 0 success; 1 a check or test failed; 2 refused (bad arguments, missing files);
 ``grade``: 3 a copy was tampered with;
@@ -195,6 +196,14 @@ def _parser() -> argparse.ArgumentParser:
     bcmp.add_argument("--storage", type=Path, default=None, help="run storage (default: ROOT/.benchmarks)")
     bcmp.add_argument("--root", type=Path, default=None, help=root_help)
 
+    leaks = commands.add_parser(
+        "check-leaks",
+        help="CI: no release through N (N = 0..14) holds 3 consecutive lines of a solution it strips",
+        description="For every N in 0..14, compute the release through N (nothing is written) and look "
+        "in every file of it -- code, tests, guides, docstrings -- for 3 consecutive non-trivial lines "
+        "(whitespace-normalised) of a solution block it strips. Exit code 1 when one is found.",
+    )
+    leaks.add_argument("--root", type=Path, help="repository root (default: found from the current folder)")
     check = commands.add_parser(
         "check-releases",
         help="CI: for each module N, a release through N-1 fails N's tests and passes the earlier ones",
@@ -394,6 +403,12 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
             )
         )
         return 0
+    if args.command == "check-leaks":
+        from tinytorch.course.leaks import find_leaks, format_leaks
+
+        found = find_leaks(_root(args.root))
+        print(format_leaks(found))
+        return 1 if found else 0
     if args.command == "check-releases":
         from tinytorch.course.check import check_releases, format_report, parse_modules
 

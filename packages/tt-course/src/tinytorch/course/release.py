@@ -3,22 +3,30 @@
 Contract of :func:`release`:
 
 - Copies the repository tree rooted at ``root`` (the folder holding ``hatch.toml``)
-  into ``out``, skipping caches and build output (:data:`SKIP_DIRS`, ``*.egg-info``).
-- In every ``.py`` file under ``root/packages``, each solution block of a module
-  greater than ``through`` -- from its ``### BEGIN SOLUTION NN`` line through its
-  ``### END SOLUTION`` line -- becomes one line, at the BEGIN line's indentation::
+  into ``out``, skipping caches and build output (:data:`SKIP_DIRS`, ``*.egg-info``)
+  and every folder named ``instructor`` (:data:`INSTRUCTOR_DIR`: answer keys, fixture
+  generators, reference re-implementations -- material that never reaches a student).
+- In every ``.py`` file, each solution block of a module greater than ``through`` --
+  from its ``### BEGIN SOLUTION NN`` line through its ``### END SOLUTION`` line --
+  becomes one line, at the BEGIN line's indentation::
 
       raise NotImplementedError("Module NN (<name>): write this in <guide path>")
 
   Blocks of modules ``<= through`` are copied unchanged, markers included.
+- Writes :data:`STAMP` (``RELEASE.json``) at the top of the copy: the ``through`` it was
+  made with, so the copy's tools know they run in a student release.
 - File modes and line endings are preserved; every other file is copied byte for byte.
 - Everything is validated before anything is written: ``through`` must be 0..15,
-  ``out`` must be empty or absent and outside ``root``, and every marker must be
-  well formed (otherwise :class:`MarkerError` names the file and line).
+  ``out`` must be empty or absent and outside ``root``, every ``.py`` file must be UTF-8
+  and every marker well formed -- a comment line that mentions BEGIN/END SOLUTION but
+  is not exactly a marker (``## BEGIN SOLUTION 07``, ``### begin solution 07``) is
+  refused too, since it would ship its block verbatim. :class:`MarkerError` names the
+  file and line.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -26,12 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "INSTRUCTOR_DIR",
     "MODULES",
     "SKIP_DIRS",
+    "STAMP",
     "MarkerError",
     "ReleaseError",
+    "ReleasePlan",
     "ReleaseResult",
     "find_root",
+    "plan_release",
+    "read_stamp",
     "release",
     "strip_source",
 ]
@@ -71,9 +84,17 @@ SKIP_DIRS = frozenset(
     }
 )
 
+#: Folders of this name, at any depth, are instructor-only: a release drops them.
+INSTRUCTOR_DIR = "instructor"
+
+#: Written at the top of every release: ``{"through": N}``.
+STAMP = "RELEASE.json"
+
 _BEGIN = re.compile(r"^([ \t]*)### BEGIN SOLUTION\b(.*?)[ \t]*$")
 _END = re.compile(r"^([ \t]*)### END SOLUTION\b(.*?)[ \t]*$")
 _NUMBER = re.compile(r"[ \t]+(\d\d)")
+# A comment line that mentions the marker words in any other spelling (## ..., lower case, _).
+_MARKER_LIKE = re.compile(r"^[ \t]*#.*\b(BEGIN|END)[ \t_-]*SOLUTION", re.IGNORECASE)
 
 
 class ReleaseError(Exception):
@@ -120,6 +141,13 @@ def strip_source(text: str, through: int, path: str = "<string>") -> tuple[str, 
         body = line.rstrip("\r\n")
         ending = line[len(body) :]
         begin, end = _BEGIN.match(body), _END.match(body)
+        if not (begin or end) and _MARKER_LIKE.match(body):
+            raise MarkerError(
+                path,
+                lineno,
+                f"{body.strip()!r} looks like a solution marker but is not one "
+                "(write '### BEGIN SOLUTION NN' or '### END SOLUTION'); it would ship its block",
+            )
         if begin:
             if open_block is not None:
                 raise MarkerError(
@@ -167,7 +195,7 @@ def find_root(start: Path) -> Path:
 
 
 def _skipped(name: str) -> bool:
-    return name in SKIP_DIRS or name.endswith(".egg-info")
+    return name in SKIP_DIRS or name == INSTRUCTOR_DIR or name.endswith(".egg-info")
 
 
 def _walk(root: Path) -> list[Path]:
@@ -179,12 +207,15 @@ def _walk(root: Path) -> list[Path]:
         files.extend((base / n).relative_to(root) for n in sorted(names))
         # Symlinked directories are not descended into by os.walk: copy them as links.
         files.extend((base / d).relative_to(root) for d in dirs if (base / d).is_symlink())
-    return files
+    return [f for f in files if f.as_posix() != STAMP]
 
 
 def _check_out(root: Path, out: Path) -> None:
     if out == root or root in out.parents:
         raise ReleaseError(f"output folder {out} is inside the source tree {root}")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise ReleaseError(f"output path {out}: {parent} exists and is not a folder")
     if out.exists():
         if not out.is_dir():
             raise ReleaseError(f"output path {out} exists and is not a folder")
@@ -192,45 +223,88 @@ def _check_out(root: Path, out: Path) -> None:
             raise ReleaseError(f"output folder {out} is not empty")
 
 
+@dataclass
+class ReleasePlan:
+    """What a release through ``through`` holds, before anything is written.
+
+    ``files`` lists every path copied (relative to ``root``, sorted); ``stripped`` maps
+    those whose solution blocks were replaced to their new bytes.
+    """
+
+    root: Path
+    through: int
+    files: list[Path]
+    stripped: dict[Path, bytes] = field(default_factory=dict)
+    blocks: dict[int, int] = field(default_factory=dict)
+
+    def read(self, rel: Path) -> bytes:
+        """The bytes ``rel`` has in the release."""
+        return self.stripped[rel] if rel in self.stripped else (self.root / rel).read_bytes()
+
+
+def plan_release(root: Path, through: int) -> ReleasePlan:
+    """Validate ``root`` and compute the release through ``through`` (nothing is written)."""
+    if not 0 <= through <= len(MODULES):
+        raise ReleaseError(f"--through must be 0..{len(MODULES)}, got {through}")
+    root = root.resolve()
+    if not (root / "hatch.toml").is_file():
+        raise ReleaseError(f"{root} holds no hatch.toml: not a TinyTorch repository")
+    plan = ReleasePlan(root=root, through=through, files=_walk(root))
+    for rel in plan.files:
+        src = root / rel
+        if rel.suffix != ".py" or src.is_symlink():
+            continue
+        try:
+            text = src.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = src.read_bytes()[: err.start].count(b"\n") + 1
+            raise MarkerError(rel.as_posix(), line, f"not UTF-8 ({err.reason} at byte {err.start})") from None
+        new, counts = strip_source(text, through, rel.as_posix())
+        if counts:
+            plan.stripped[rel] = new.encode("utf-8")
+            for module, n in counts.items():
+                plan.blocks[module] = plan.blocks.get(module, 0) + n
+    plan.blocks = dict(sorted(plan.blocks.items()))
+    return plan
+
+
+def read_stamp(root: Path) -> int | None:
+    """The ``through`` of the release at ``root``, or None when ``root`` is not a release."""
+    try:
+        data = json.loads((root / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    through = data.get("through") if isinstance(data, dict) else None
+    return through if isinstance(through, int) and 0 <= through <= len(MODULES) else None
+
+
 def release(root: Path, out: Path, through: int) -> ReleaseResult:
     """Copy ``root`` to ``out`` with the solutions of modules > ``through`` stripped.
 
     Raises :class:`ReleaseError` (or :class:`MarkerError`) before writing anything
-    when ``through`` is not 0..15, ``out`` is non-empty or inside ``root``, or a
-    marker is malformed.
+    when ``through`` is not 0..15, ``out`` is non-empty or inside ``root``, a ``.py``
+    file is not UTF-8, or a marker is malformed.
     """
-    if not 0 <= through <= len(MODULES):
-        raise ReleaseError(f"--through must be 0..{len(MODULES)}, got {through}")
-    root, out = root.resolve(), out.resolve()
-    if not (root / "hatch.toml").is_file():
-        raise ReleaseError(f"{root} holds no hatch.toml: not a TinyTorch repository")
+    plan = plan_release(root, through)
+    root, out = plan.root, out.resolve()
     _check_out(root, out)
 
-    result = ReleaseResult(root=root, out=out, through=through)
-    stripped: dict[Path, bytes] = {}
-    files = _walk(root)
-    for rel in files:
-        src = root / rel
-        if rel.parts[0] == "packages" and rel.suffix == ".py" and not src.is_symlink():
-            text = src.read_bytes().decode("utf-8")
-            new, counts = strip_source(text, through, rel.as_posix())
-            if counts:
-                stripped[rel] = new.encode("utf-8")
-                for module, n in counts.items():
-                    result.stripped[module] = result.stripped.get(module, 0) + n
-
+    result = ReleaseResult(root=root, out=out, through=through, stripped=plan.blocks)
     out.mkdir(parents=True, exist_ok=True)
-    for rel in files:
+    for rel in plan.files:
         src, dst = root / rel, out / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_symlink():
             os.symlink(os.readlink(src), dst)
-        elif rel in stripped:
-            dst.write_bytes(stripped[rel])
+        elif rel in plan.stripped:
+            dst.write_bytes(plan.stripped[rel])
             shutil.copymode(src, dst)
             result.files_stripped += 1
         else:
             shutil.copy2(src, dst)
         result.files_copied += 1
-    result.stripped = dict(sorted(result.stripped.items()))
+    # A release of a release holds no more than its source did.
+    source = read_stamp(root)
+    stamp = through if source is None else min(source, through)
+    (out / STAMP).write_text(json.dumps({"through": stamp}) + "\n", encoding="utf-8")
     return result
