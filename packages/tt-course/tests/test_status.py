@@ -67,8 +67,10 @@ def test_milestone_rows_say_what_is_missing() -> None:
     rows = {
         r[0]: r for r in milestone_rows(outcomes(**{**done, "m06": (2, 1)}), installed("tt-core", "tt-nn"))
     }
-    assert rows["xor"][2] == "01-08"
-    assert rows["xor"][3] == "needs modules 06 done (tests fail); tt-train installed"
+    assert rows["xor-inference"][2] == "01-04"
+    assert rows["xor-inference"][3] == "ready: tinytorch milestones xor-inference"  # milestone 1: phase 1
+    assert rows["xor-training"][2] == "01-08"
+    assert rows["xor-training"][3] == "needs modules 06 done (tests fail); tt-train installed"
     rows = {r[0]: r for r in milestone_rows(outcomes(**{**done, "m02": (0, 1)}), installed("tt-core"))}
     assert rows["mnist"][3] == "needs modules 02 done (tests fail); tt-nn, tt-train, tt-vision installed"
     everything = milestone_rows(outcomes(**done), installed(*PACKAGES))
@@ -87,10 +89,11 @@ def milestone_root(tmp_path: Path) -> Path:
 
 def test_milestone_needs_modules_message(milestone_root: Path, capfd: pytest.CaptureFixture[str]) -> None:
     partly = outcomes(**{**{f"m{m:02d}": (2, 0) for m in range(1, 9)}, "m05": (1, 1)})
-    code = run_milestone("xor", milestone_root, installed=installed(*PACKAGES), outcomes=partly)
+    code = run_milestone("xor-inference", milestone_root, installed=installed(*PACKAGES), outcomes=partly)
+    assert code == 0 and "inference ran" in capfd.readouterr().out  # milestone 1 needs 01-04 only
+    code = run_milestone("xor-training", milestone_root, installed=installed(*PACKAGES), outcomes=partly)
     out = capfd.readouterr().out
     assert code == 1
-    assert "inference ran" in out  # step 1 needs 01-04 only
     assert (
         "milestones/xor_training.py needs modules 01-08; not done yet: 05 autograd (1 of 2 tests fail)."
         in out
@@ -101,7 +104,7 @@ def test_milestone_needs_modules_message(milestone_root: Path, capfd: pytest.Cap
 
 def test_milestone_force_and_script_args(milestone_root: Path, capfd: pytest.CaptureFixture[str]) -> None:
     code = run_milestone(
-        "xor",
+        "xor-training",
         milestone_root,
         force=True,
         extra_args=["--plot", "x.png"],
@@ -134,6 +137,7 @@ def fixture_as_core(course_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.setattr(status_module, "installed_packages", lambda: {**installed(), "tt-core": fake})
     monkeypatch.setenv("PYTHONPATH", str(project / "src"))
+    monkeypatch.chdir(course_repo)
     return course_repo
 
 
@@ -177,3 +181,44 @@ def test_cli_usage_errors(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+def test_a_copy_whose_imported_code_is_elsewhere_stops_loudly(
+    course_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A release copy with the reference installed elsewhere must not report the reference's results."""
+    elsewhere = tmp_path / "reference/packages/tt-core"
+    fake = Installed("tt-core", "tinytorch.core", "0.1.0", elsewhere / "src/tinytorch/core", elsewhere, None)
+    monkeypatch.setattr(status_module, "installed_packages", lambda: {**installed(), "tt-core": fake})
+    (course_repo / "RELEASE.json").write_text('{"through": 4}\n')
+    monkeypatch.chdir(course_repo)
+    text, code = status(course_repo)
+    assert code == 2
+    first = text.splitlines()[0]
+    assert first.startswith(f"tinytorch status: STOP. {course_repo} is a student copy (release through 04)")
+    assert f"tt-core from {elsewhere / 'src/tinytorch/core'}" in text
+    assert main(["test", "02"]) == 2
+    assert "tinytorch test 02: STOP." in capfd.readouterr().err
+    assert run_milestone("xor-training", course_repo) == 2
+    err = capfd.readouterr().err
+    assert f"cd {course_repo} && hatch run tinytorch milestones xor-training" in err
+
+
+def test_imports_from_outside_the_copy_during_the_run_stop_status(
+    fixture_as_core: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pre-check passes, but the run itself imported a phase module from elsewhere."""
+    ran = Outcomes(0, [Case("t", 2, "passed")], imported={"tinytorch.core.tensor": "/elsewhere/tensor.py"})
+    monkeypatch.setattr(status_module, "run_tests", lambda *a, **k: ran)
+    text, code = status(fixture_as_core)
+    assert code == 2 and "tinytorch.core.tensor from /elsewhere/tensor.py" in text
+
+
+def test_milestone_scripts_state_the_catalog_needs() -> None:
+    """Each milestone script's NEEDS (its own clear stop, milestones/_gate.py) equals the catalog's."""
+    root = next(p for p in Path(__file__).resolve().parents if (p / "hatch.toml").is_file())
+    for milestone in MILESTONES.values():
+        for step in milestone.steps:
+            text = (root / step.script).read_text()
+            assert f'NEEDS = "{format_modules(step.needs)}"' in text, step.script
+            assert "_gate.run(NEEDS," in text, step.script

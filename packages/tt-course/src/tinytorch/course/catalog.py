@@ -77,25 +77,25 @@ class Milestone:
         return tuple(sorted({m for step in self.steps for m in step.needs}))
 
 
-#: The phase milestones. A step needs every module whose solution code it executes:
-#: XOR inference runs Tensor, ReLU and Linear forward (01-04); XOR training adds autograd,
-#: mse_loss, SGD (05-08). The MNIST CNN trains with Conv2d/MaxPool2d (09), DataLoader and
-#: the MNIST dataset (10), Adam (11) and the Trainer's callbacks and checkpoint (12).
-#: The GPT needs everything but convolution: batches (10), AdamW (11), schedules and
-#: gradient clipping (12), attention, the transformer and generation (13-15).
+#: The course's four milestones, in order. A step needs every module whose solution code it
+#: executes: XOR inference runs Tensor, ReLU and Linear forward (01-04, milestone 1); XOR training
+#: adds autograd, mse_loss, SGD (05-08, milestone 2). The MNIST CNN trains with Conv2d/MaxPool2d
+#: (09), DataLoader and the MNIST dataset (10), Adam (11) and the Trainer's callbacks and
+#: checkpoint (12). The GPT needs everything but convolution: batches (10), AdamW (11),
+#: schedules and gradient clipping (12), attention, the transformer and generation (13-15).
+#: Each script states the same modules in its ``NEEDS`` (checked by tt-course's tests).
 MILESTONES: dict[str, Milestone] = {
-    "xor": Milestone(
-        "XOR inference and training (phases 1-2)",
-        (
-            MilestoneStep("milestones/xor_inference.py", module_range(1, 4)),
-            MilestoneStep("milestones/xor_training.py", module_range(1, 8)),
-        ),
+    "xor-inference": Milestone(
+        "1. XOR inference (phase 1)", (MilestoneStep("milestones/xor_inference.py", module_range(1, 4)),)
+    ),
+    "xor-training": Milestone(
+        "2. XOR training (phase 2)", (MilestoneStep("milestones/xor_training.py", module_range(1, 8)),)
     ),
     "mnist": Milestone(
-        "CNN on MNIST (phase 3)", (MilestoneStep("milestones/mnist_cnn.py", module_range(1, 12)),)
+        "3. CNN on MNIST (phase 3)", (MilestoneStep("milestones/mnist_cnn.py", module_range(1, 12)),)
     ),
     "gpt": Milestone(
-        "TinyGPT on tiny-shakespeare (phase 4)",
+        "4. TinyGPT on tiny-shakespeare (phase 4)",
         (MilestoneStep("milestones/gpt_shakespeare.py", module_range(1, 8) + module_range(10, 15)),),
     ),
 }

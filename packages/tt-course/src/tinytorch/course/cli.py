@@ -5,7 +5,8 @@ Subcommands (``tinytorch COMMAND --help`` for each):
 - ``doctor``: Python, NumPy, BLAS threads, installed packages, datasets -- each ok or not, with the fix
 - ``status``: per module, the tests passed/failed against the installed code; milestones unlocked
 - ``test NN [--oracle] [-- PYTEST ARGS]``: one module's tests
-- ``milestones [xor|mnist|gpt] [--force] [-- SCRIPT ARGS]``: run a phase milestone (or list them)
+- ``milestones [xor-inference|xor-training|mnist|gpt] [--force] [-- SCRIPT ARGS]``: run a milestone
+  (or list them)
 - ``release --through N --out DIR``: the student copy (solutions of modules > N stripped)
 - ``grade STUDENT_DIR... [--modules 1-8] [--json F] [--csv F] [--jobs J] [--sandbox KIND]``: the
   reference's tests on students' code, isolated, with time limits and tamper evidence
@@ -373,7 +374,9 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
     if args.command == "test":
         from tinytorch.course.status import run_module_tests
 
-        return run_module_tests(args.module, oracle=args.oracle, extra_args=passthrough)
+        return run_module_tests(
+            args.module, oracle=args.oracle, extra_args=passthrough, root=_root_or_none(None)
+        )
     if args.command == "grade":
         return _grade(args)
     if args.command == "gradescope":

@@ -120,19 +120,19 @@ def find_leaks(root: Path, throughs: range = range(len(MODULES))) -> list[Leak]:
         for rel in plan.files:
             if (root / rel).is_symlink():
                 continue
-            text = _text(plan.read(rel))
-            if text is None:
+            released = _text(plan.read(rel))
+            if released is None:
                 continue
-            kept = _significant(text.splitlines())
+            kept = _significant(released.splitlines())
             for i in range(len(kept) - WINDOW + 1):
                 key = tuple(t for _, t in kept[i : i + WINDOW])
-                body = windows.get(key)
-                if body is None:
+                source = windows.get(key)
+                if source is None:
                     continue
-                place = (rel.as_posix(), kept[i][0], body.path, body.line)
+                place = (rel.as_posix(), kept[i][0], source.path, source.line)
                 old = found.get(place)
                 first = through if old is None else old.first
-                found[place] = Leak(rel.as_posix(), kept[i][0], body, key, first, through)
+                found[place] = Leak(rel.as_posix(), kept[i][0], source, key, first, through)
     return _merge(sorted(found.values(), key=lambda k: (k.path, k.line)))
 
 

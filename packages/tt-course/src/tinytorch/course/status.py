@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tinytorch.course.catalog import MILESTONES, MODULE_PACKAGES, MODULES, PACKAGES, PHASE_PACKAGES, Milestone
+from tinytorch.course.release import read_stamp
 from tinytorch.course.testing import (
     Installed,
     Outcomes,
@@ -22,6 +23,8 @@ from tinytorch.course.testing import (
 )
 
 __all__ = [
+    "foreign_code",
+    "foreign_code_message",
     "list_milestones",
     "milestone_rows",
     "module_rows",
@@ -64,6 +67,52 @@ def _relative(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def foreign_code(root: Path | None, installed: Mapping[str, Installed | None]) -> list[str]:
+    """Installed phase packages whose code lies outside the repository or copy at ``root``.
+
+    Empty when ``root`` is None or holds no ``packages/`` folder (an installed package used
+    on its own), else one ``"<dist> from <folder>"`` per package imported from elsewhere.
+    """
+    if root is None or not (root / "packages").is_dir():
+        return []
+    inside = root.resolve()
+    return [
+        f"{dist} from {package.source}"
+        for dist in PHASE_PACKAGES
+        if (package := installed.get(dist)) is not None
+        and (package.source is None or not package.source.resolve().is_relative_to(inside))
+    ]
+
+
+def foreign_code_message(command: str, root: Path, foreign: Sequence[str]) -> str:
+    """The loud stop when the code that would be tested is not the copy's own."""
+    through = read_stamp(root)
+    what = "a TinyTorch repository" if through is None else f"a student copy (release through {through:02d})"
+    return "\n".join(
+        [
+            f"tinytorch {command}: STOP. {root} is {what}, "
+            "but this Python imports TinyTorch code from elsewhere:",
+            *[f"  {line}" for line in foreign],
+            "Its results would be about that code, not the code in this folder. Use this folder's own "
+            "environment:",
+            f"  cd {root} && hatch run tinytorch {command}",
+        ]
+    )
+
+
+def _imported_outside(outcomes: Outcomes, root: Path | None) -> list[str]:
+    """``tinytorch.*`` phase modules the test run loaded from outside ``root`` (a repository)."""
+    if root is None or not (root / "packages").is_dir():
+        return []
+    phase = {PACKAGES[d] for d in PHASE_PACKAGES}
+    inside = root.resolve()
+    return [
+        f"{name} from {path}"
+        for name, path in sorted(outcomes.imported.items())
+        if ".".join(name.split(".")[:2]) in phase and not Path(path).resolve().is_relative_to(inside)
+    ]
 
 
 def _missing_packages(module: int, installed: Mapping[str, Installed | None]) -> list[str]:
@@ -145,11 +194,15 @@ def _collection_lines(outcomes: Outcomes) -> list[str]:
 def status(root: Path | None, python: str = sys.executable) -> tuple[str, int]:
     """The status report and an exit code (0; 2 when pytest could not run)."""
     installed = installed_packages()
+    if root is not None and (foreign := foreign_code(root, installed)):
+        return foreign_code_message("status", root, foreign), 2
     paths = suite_folders(installed, root)
     try:
         outcomes = run_tests(paths, modules=MODULES, python=python)
     except RunError as err:
         return f"tinytorch status: could not run the tests: {err}", 2
+    if root is not None and (foreign := _imported_outside(outcomes, root)):
+        return foreign_code_message("status", root, foreign), 2
     versions = ", ".join(
         f"{d} {p.version or '(no version)'}" if p else f"{d} not installed"
         for d, p in installed.items()
@@ -170,11 +223,23 @@ def status(root: Path | None, python: str = sys.executable) -> tuple[str, int]:
 
 
 def run_module_tests(
-    module: int, *, oracle: bool = False, extra_args: Sequence[str] = (), python: str = sys.executable
+    module: int,
+    *,
+    oracle: bool = False,
+    extra_args: Sequence[str] = (),
+    python: str = sys.executable,
+    root: Path | None = None,
 ) -> int:
-    """Run module ``module``'s tests with pytest's own output on the terminal; pytest's exit code."""
+    """Run module ``module``'s tests with pytest's own output on the terminal; pytest's exit code.
+
+    Inside a repository or copy (``root``), stops with exit code 2 when the installed code is
+    not that folder's own.
+    """
     name, guide = MODULES[module]
     installed = installed_packages()
+    if root is not None and (foreign := foreign_code(root, installed)):
+        print(foreign_code_message(f"test {module:02d}", root, foreign), file=sys.stderr)
+        return 2
     missing = _missing_packages(module, installed)
     paths = suite_folders(installed)
     shown = " ".join(_relative(p) for p in paths)
@@ -218,6 +283,9 @@ def run_milestone(
     """
     milestone: Milestone = MILESTONES[key]
     installed = installed_packages() if installed is None else installed
+    if foreign := foreign_code(root, installed):
+        print(foreign_code_message(f"milestones {key}", root, foreign), file=sys.stderr)
+        return 2
     if outcomes is None:
         try:
             outcomes = run_tests(suite_folders(installed, root), modules=milestone.needs, python=python)
@@ -256,6 +324,8 @@ def run_milestone(
 def list_milestones(root: Path | None, python: str = sys.executable) -> tuple[str, int]:
     """Every milestone, its scripts, the modules it needs and whether it is ready."""
     installed = installed_packages()
+    if root is not None and (foreign := foreign_code(root, installed)):
+        return foreign_code_message("milestones", root, foreign), 2
     needs = sorted({m for milestone in MILESTONES.values() for m in milestone.needs})
     try:
         outcomes = run_tests(suite_folders(installed, root), modules=needs, python=python)
