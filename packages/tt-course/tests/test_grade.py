@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 
 from tinytorch.course.cli import main
-from tinytorch.course.grade import GradeError, StudentGrade, check_output_path, exit_code, grade, to_csv
+from tinytorch.course.grade import (
+    GradeError,
+    StudentGrade,
+    check_output_path,
+    exit_code,
+    grade,
+    to_csv,
+    to_json,
+)
 from tinytorch.course.release import release
 
 INIT = "packages/tt-fixture/src/tinytorch/ttfixture/__init__.py"
@@ -336,3 +344,37 @@ def test_a_symlink_to_the_reference_is_not_graded(course_repo: Path, tmp_path: P
     package.symlink_to(course_repo / "packages/tt-fixture/src/tinytorch/ttfixture")
     result = one(course_repo, copy)  # the whole package a link: the copy holds no package at all
     assert result.verdict == "error" and "not a TinyTorch copy" in result.problems[0]
+
+
+GUIDE_01 = """# Module 01 — Setup
+
+## 5. Systems-thinking questions
+
+1. Why is a view free?
+2. How much memory does a float32 (1000, 1000) tensor take,
+   and a float64 one?
+"""
+
+
+def test_written_answers_are_collected_from_the_copys_answer_sheets(
+    course_repo: Path, tmp_path: Path
+) -> None:
+    """The release writes a sheet per module; grade counts the answered questions and keeps the text."""
+    guide = course_repo / "packages/tt-core/guides/01-setup.md"
+    guide.parent.mkdir(parents=True)
+    guide.write_text(GUIDE_01)
+    copy = copy_through(course_repo, tmp_path / "alice")
+    sheet = copy / "answers/01-setup.md"
+    text = sheet.read_text()
+    assert "> How much memory does a float32 (1000, 1000) tensor take, and a float64 one?" in text
+    sheet.write_text(text.replace("## Q2\n", "## Q2\n\n4 MB and 8 MB: 10**6 elements.\n"))
+    suite, (result,), _ = grade(course_repo, [copy], [1])
+    assert result.written == {1: {1: "", 2: "4 MB and 8 MB: 10**6 elements."}} and result.answered(1) == 1
+    written = json.loads(to_json([result], suite))["students"][0]["written"]
+    assert written == {"01": {"answered": 1, "questions": 2, "answers": {"1": "", "2": result.written[1][2]}}}
+    rows = list(csv.DictReader(io.StringIO(to_csv([result], suite))))
+    assert rows[0]["module01_answered"] == "1"
+    sheet.unlink()
+    sheet.symlink_to(course_repo / "hatch.toml")  # never followed: could point at the answer key
+    _, (linked,), _ = grade(course_repo, [copy], [1])
+    assert linked.written == {} and any("answers/01-setup.md: not read" in n for n in linked.notes)

@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,7 @@ from tinytorch.course.bench import (
 )
 from tinytorch.course.canaries import Disguise, disguise_suite
 from tinytorch.course.catalog import MODULE_PACKAGES
+from tinytorch.course.questions import MAX_SHEET_BYTES, module_questions, read_sheet, sheet_name
 from tinytorch.course.release import MODULES
 from tinytorch.course.sandbox import Sandbox, SandboxError, choose
 from tinytorch.course.status import table
@@ -71,6 +72,7 @@ __all__ = [
     "StudentGrade",
     "Suite",
     "attach_benchmarks",
+    "attach_written",
     "check_output_path",
     "exit_code",
     "format_class",
@@ -139,6 +141,11 @@ class StudentGrade:
     sandbox: str = ""
     seconds: float = 0.0
     benchmarks: dict[str, float] = field(default_factory=dict)
+    written: dict[int, dict[int, str]] = field(default_factory=dict)  # module -> question -> answer
+
+    def answered(self, module: int) -> int:
+        """How many of the module's questions have a non-empty written answer."""
+        return sum(bool(text) for text in self.written.get(module, {}).values())
 
     def of_module(self, module: int) -> list[Case]:
         return [t for t in self.tests if t.module == module]
@@ -431,7 +438,28 @@ def grade(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(one, students))
     attach_benchmarks(results)
+    attach_written(results, {m: len(module_questions(reference, m)) for m in suite.modules})
     return suite, results, grader.sandbox_warnings
+
+
+def attach_written(results: Sequence[StudentGrade], questions: Mapping[int, int]) -> None:
+    """Read each copy's answer sheets (``answers/NN-*.md``) into ``written``: only the numbers of
+    the module's ``questions`` count. Sheets are read as text, never run; a symlink or an
+    oversized sheet is not read and a note says so."""
+    for result in results:
+        for module, count in questions.items():
+            if not count:
+                continue
+            sheet = result.student / sheet_name(module)
+            if not sheet.exists() and not sheet.is_symlink():
+                continue
+            if sheet.is_symlink() or not sheet.is_file() or sheet.stat().st_size > MAX_SHEET_BYTES:
+                result.notes.append(
+                    f"{sheet_name(module)}: not read (a symlink, not a file, or over 512 KiB)"
+                )
+                continue
+            answers = read_sheet(sheet.read_text(encoding="utf-8", errors="replace"))
+            result.written[module] = {q: answers.get(q, "") for q in range(1, count + 1)}
 
 
 def newest_benchmark_run(copy: Path) -> Run | None:
@@ -537,6 +565,11 @@ def format_student(result: StudentGrade, suite: Suite, warnings: Sequence[str] =
         ]
     if result.verdict == "graded":
         lines += _partial_lines(result)
+    if result.written:
+        lines += [
+            "Written answers (answers/NN-*.md, --json holds the text): "
+            + ", ".join(f"{m:02d} {result.answered(m)}/{len(a)}" for m, a in sorted(result.written.items()))
+        ]
     notes = [*result.notes, *warnings]
     if notes:
         lines += ["", "Notes:", *(f"  - {n}" for n in notes)]
@@ -590,6 +623,14 @@ def _student_json(r: StudentGrade) -> dict[str, Any]:
         "sandbox": r.sandbox,
         "seconds": round(r.seconds, 2),
         "benchmarks": r.benchmarks,
+        "written": {
+            f"{m:02d}": {
+                "answered": r.answered(m),
+                "questions": len(answers),
+                "answers": {str(q): text for q, text in answers.items()},
+            }
+            for m, answers in sorted(r.written.items())
+        },
     }
 
 
@@ -610,7 +651,7 @@ def to_csv(results: Sequence[StudentGrade], suite: Suite) -> str:
     bench = sorted({k for r in results for k in r.benchmarks})
     header = ["student", "verdict", "modules_done", "tests_passed", "tests_graded"]
     for m in suite.modules:
-        header += [f"module{m:02d}_passed", f"module{m:02d}_tests"]
+        header += [f"module{m:02d}_passed", f"module{m:02d}_tests", f"module{m:02d}_answered"]
     header += ["seconds", "problems", *(f"bench:{k}" for k in bench)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -621,7 +662,7 @@ def to_csv(results: Sequence[StudentGrade], suite: Suite) -> str:
         row += [sum(t.ok for t in r.tests) if graded else "", len(r.tests)]
         for m in suite.modules:
             passed, total = r.counts(m)
-            row += [passed if graded else "", total]
+            row += [passed if graded else "", total, r.answered(m) if m in r.written else ""]
         row += [f"{r.seconds:.1f}", "; ".join(r.problems)]
         row += [f"{r.benchmarks[k]:.6g}" if k in r.benchmarks else "" for k in bench]
         writer.writerow(row)

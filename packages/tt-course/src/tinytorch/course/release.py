@@ -14,7 +14,9 @@ Contract of :func:`release`:
 
   Blocks of modules ``<= through`` are copied unchanged, markers included.
 - Writes :data:`STAMP` (``RELEASE.json``) at the top of the copy: the ``through`` it was
-  made with, so the copy's tools know they run in a student release.
+  made with, so the copy's tools know they run in a student release; and one answer sheet
+  per module, ``answers/NN-<slug>.md``, holding the guides' systems-thinking questions
+  (:mod:`tinytorch.course.questions`; a sheet already in the source is kept).
 - File modes and line endings are preserved; every other file is copied byte for byte.
 - Everything is validated before anything is written: ``through`` must be 0..15,
   ``out`` must be empty or absent and outside ``root``, every ``.py`` file must be UTF-8
@@ -303,6 +305,13 @@ def release(root: Path, out: Path, through: int) -> ReleaseResult:
         else:
             shutil.copy2(src, dst)
         result.files_copied += 1
+    from tinytorch.course.questions import answer_sheet, module_questions, sheet_name
+
+    for module in MODULES:
+        sheet = out / sheet_name(module)
+        if not sheet.exists():
+            sheet.parent.mkdir(exist_ok=True)
+            sheet.write_text(answer_sheet(module, module_questions(root, module)), encoding="utf-8")
     # A release of a release holds no more than its source did.
     source = read_stamp(root)
     stamp = through if source is None else min(source, through)
