@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tinytorch.course.catalog import MODULE_PACKAGES
 from tinytorch.course.cli import main
 from tinytorch.course.grade import (
     GradeError,
@@ -25,7 +26,7 @@ from tinytorch.course.grade import (
     to_csv,
     to_json,
 )
-from tinytorch.course.release import release
+from tinytorch.course.release import read_stamp, release
 
 INIT = "packages/tt-fixture/src/tinytorch/ttfixture/__init__.py"
 SQUARE = "packages/tt-fixture/tests/test_two.py::test_square"
@@ -115,17 +116,20 @@ def test_a_sitecustomize_in_the_copy_never_runs(course_repo: Path, tmp_path: Pat
 
 
 def test_a_package_the_copy_lacks_is_not_found_elsewhere(tmp_path: Path) -> None:
-    """The real repository: a copy without tt-text must not be graded on the installed reference's."""
+    """The real repository: a copy without the package of its last module must not be graded on the
+    installed reference's (in a student's release through N, module N's package)."""
     repo = Path(__file__).resolve().parents[3]
+    module = read_stamp(repo) or 15  # a release through 00 has no solution: graded as the reference
+    dist = MODULE_PACKAGES[module][-1]
     copy = tmp_path / "copy"
     release(repo, copy, 15)
-    for path in sorted((copy / "packages/tt-text/src").rglob("*"), reverse=True):
+    for path in sorted((copy / "packages" / dist / "src").rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
-    _suite, (result,), _ = grade(repo, [copy], [15], test_timeout=120)
+    _suite, (result,), _ = grade(repo, [copy], [module], test_timeout=120)
     assert result.verdict == "graded"
-    passed, total = result.counts(15)
-    assert total > 20 and passed == 0
-    assert "missing package: tt-text (its tests fail)" in result.notes
+    passed, total = result.counts(module)
+    assert total > 5 and passed == 0
+    assert f"missing package: {dist} (its tests fail)" in result.notes
 
 
 def test_a_hanging_test_fails_alone_and_the_rest_is_graded(course_repo: Path, tmp_path: Path) -> None:

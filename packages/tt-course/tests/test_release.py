@@ -337,7 +337,12 @@ def test_release_real_repository_through_4(tmp_path: Path) -> None:
     root = next(p for p in Path(__file__).resolve().parents if (p / "hatch.toml").is_file())
     out = tmp_path / "rel4"
     result = release(root, out, 4)
-    assert result.stripped and min(result.stripped) >= 5
+    already = read_stamp(root)  # this test also runs inside a student's release of the repository
+    if already is None or already > 4:
+        assert result.stripped and min(result.stripped) >= 5
+    assert read_stamp(out) == min(4, 15 if already is None else already)
+    assert not (out / "instructor").exists()
+    assert len(list((out / "answers").glob("[01][0-9]-*.md"))) == 15
     later = re.compile(rf"^[ \t]*{MARK} BEGIN SOLUTION (0[5-9]|1[0-5])\b", re.MULTILINE)
     raised = re.compile(r'^[ \t]*raise NotImplementedError\("Module \d\d ', re.MULTILINE)
     stripped = 0
@@ -346,7 +351,7 @@ def test_release_real_repository_through_4(tmp_path: Path) -> None:
         assert not later.search(text), path
         compile(text, str(path), "exec")
         stripped += bool(raised.search(text))
-    assert stripped == result.files_stripped
+    assert stripped >= result.files_stripped and (stripped == result.files_stripped or already is not None)
     autograd = (out / "packages/tt-core/src/tinytorch/core/autograd.py").read_text()
     assert "Module 05 (autograd): write this in packages/tt-core/guides/05-autograd.md" in autograd
     compile(autograd, "autograd.py", "exec")
