@@ -45,3 +45,16 @@ def test_an_answer_sheet_reads_back_only_what_the_student_wrote() -> None:
     assert read_sheet(sheet) == {q.number: "" for q in questions}
     written = sheet.replace("## Q2\n", "## Q2\n\nA stride of 0.\n> quoted, so not mine\n", 1)
     assert read_sheet(written)[2] == "A stride of 0."
+
+
+def test_students_guide_lists_every_test_that_passes_on_given_code() -> None:
+    """students.md names each test of check.CANNOT_FAIL_ALLOWED, so a student is not misled by them."""
+    from tinytorch.course.check import CANNOT_FAIL_ALLOWED
+
+    guide = (ROOT / "packages/tt-course/guides/students.md").read_text(encoding="utf-8")
+    table = guide[guide.index("**Tests that pass before you write anything.**") :]
+    table = table[: table.index("\n\n", table.index("| module |"))]
+    for nodeid in CANNOT_FAIL_ALLOWED:
+        path, name = nodeid.split("::")
+        row = next((r for r in table.splitlines() if f"`{Path(path).name}`" in r and f"`{name}`" in r), None)
+        assert row is not None, f"students.md does not list {nodeid}"
