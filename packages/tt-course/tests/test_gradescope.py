@@ -65,6 +65,9 @@ def run_autograder(root: Path, tmp_path: Path) -> dict:
 
 
 def test_bundle_grades_a_fixture_copy_per_test(course_repo: Path, tmp_path: Path) -> None:
+    guide = course_repo / "packages/tt-core/guides/01-setup.md"
+    guide.parent.mkdir(parents=True)
+    guide.write_text("# Module 01\n\n## 5. Systems-thinking questions\n\n1. Why?\n2. How much?\n")
     bundle = tmp_path / "autograder.zip"
     built = build_bundle(course_repo, bundle, [1, 2], points=6, visibility="after_published", sandbox="auto")
     assert built.suite.expected == {
@@ -81,9 +84,13 @@ def test_bundle_grades_a_fixture_copy_per_test(course_repo: Path, tmp_path: Path
 
     copy = tmp_path / "copy"
     release(course_repo, copy, 1)  # module 02 stripped: test_square fails, test_given_only passes
+    sheet = copy / "answers/01-setup.md"
+    sheet.write_text(sheet.read_text().replace("## Q2\n", "## Q2\n\nFour bytes each.\n"))
     root = gradescope_folder(tmp_path, bundle, copy)
     results = run_autograder(root, tmp_path)
     tests = {t["name"]: t for t in results["tests"]}
+    written = tests.pop("01 setup: written answers, 1 of 2 answered (marked by hand)")
+    assert written["max_score"] == 0 and written["output"] == "Q1: (no answer)\n\nQ2: Four bytes each."
     assert set(tests) == {
         "01 setup: packages/tt-fixture/tests/test_one.py::test_double",
         "02 tensor: packages/tt-fixture/tests/test_two.py::test_square",

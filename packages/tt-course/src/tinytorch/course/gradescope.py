@@ -50,9 +50,11 @@ from tinytorch.course.grade import (
     Grader,
     StudentGrade,
     Suite,
+    attach_written,
     format_student,
     reference_suite,
 )
+from tinytorch.course.questions import module_questions
 from tinytorch.course.release import MODULES
 from tinytorch.course.workspace import copy_suite, course_project, graded_packages
 
@@ -269,6 +271,7 @@ def build_bundle(
             "test_timeout": test_timeout,
             "run_timeout": run_timeout,
             "datasets": datasets,
+            "questions": {f"{m:02d}": len(module_questions(root, m)) for m in suite.modules},
         }
         (payload / "suite.json").write_text(json.dumps(config, indent=1) + "\n")
         (stage / "setup.sh").write_text(SETUP_SH)
@@ -318,6 +321,20 @@ def results_json(
                     "visibility": visibility,
                 }
             )
+        if module in result.written:
+            answers = result.written[module]
+            text = "\n\n".join(f"Q{q}: {a or '(no answer)'}" for q, a in answers.items())
+            tests.append(
+                {
+                    "name": f"{module:02d} {MODULES[module][0]}: written answers, "
+                    f"{result.answered(module)} of {len(answers)} answered (marked by hand)",
+                    "number": f"{module}.0",
+                    "score": 0.0,
+                    "max_score": 0.0,
+                    "output": text[: OUTPUT_LIMIT * 4],
+                    "visibility": visibility,
+                }
+            )
     return {
         "score": sum(t["score"] for t in tests),
         "execution_time": round(seconds),
@@ -352,6 +369,8 @@ def autograde(source: Path, submission: Path, results: Path) -> int:
         copy = find_copy(submission)
         result = grader.grade(suite, copy)
         result.notes += grader.sandbox_warnings
+        questions = {int(m): int(n) for m, n in config.get("questions", {}).items()}
+        attach_written([result], questions)
         if result.verdict == "error":
             data = _error_results("; ".join(result.problems))
         else:
