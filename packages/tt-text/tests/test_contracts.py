@@ -6,8 +6,9 @@ Memory is measured deterministically: ``graph_nbytes`` (what a graph keeps for b
 versions timed in the same run, in turns, best of several rounds, GEMMs on one BLAS thread, and
 asserted at 1/3 of the guide's factor for a shared 2-core machine. The helpers use ``time`` and
 ``tracemalloc`` directly, not module 01's tools. The corpus contract reads tiny-shakespeare
-through the users' lookup (``$TINYTORCH_DATA`` first), as ``test_shakespeare.py`` does. Each
-test prints one ``measure: ...`` line and records it as the ``measure`` property.
+through the users' lookup (``$TINYTORCH_DATA`` first; where that fails, the announced fallback
+corpus, which its measure line names). Each test prints one ``measure: ...`` line and records it
+as the ``measure`` property.
 """
 
 from __future__ import annotations
@@ -268,7 +269,7 @@ def test_corpus_stays_uint16_until_a_batch(record_property):
     peak, _, (x, y) = traced_peak(lambda: data.get_batch("train", 12, 64))
     report(
         record_property,
-        f"memory of tiny-shakespeare's {ids.size:,} train ids",
+        f"memory of the {ids.size:,} train ids of {data.corpus}",
         f"{per_token:.0f} bytes per token ({ids.nbytes / MiB:.2f} MiB); get_batch(12, 64) peaks at "
         f"{peak / 1024:.1f} KiB",
         "uint16 ids; a (12, 64) int64 batch peaks at <= 64 KiB, not at the corpus",
