@@ -85,27 +85,33 @@ def one_blas_thread() -> Iterator[None]:
     On a shared 2-core machine a two-thread GEMM waits for whichever thread lost its core,
     and runs 2-30x slower (the module 09 guide measures it); one thread is steady.
     """
-    handle = None
+    symbols = [  # (set, get): NumPy's wheels, then system OpenBLAS builds
+        ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
+        ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
+        ("openblas_set_num_threads", "openblas_get_num_threads"),
+    ]
+    calls = None
     try:
         maps = Path("/proc/self/maps").read_text()
         for lib in sorted({ln.split()[-1] for ln in maps.splitlines() if "openblas" in ln and ".so" in ln}):
-            candidate = ctypes.CDLL(lib)
-            if hasattr(candidate, "scipy_openblas_set_num_threads64_"):
-                handle = candidate
-                get = handle.scipy_openblas_get_num_threads64_
-                set_ = handle.scipy_openblas_set_num_threads64_
+            handle = ctypes.CDLL(lib)
+            calls = next(
+                ((getattr(handle, s), getattr(handle, g)) for s, g in symbols if hasattr(handle, s)), None
+            )
+            if calls is not None:
                 break
     except OSError:
-        handle = None
-    if handle is None:
+        calls = None
+    if calls is None:
         yield
         return
-    threads = int(get())
-    set_(1)
+    set_threads, get_threads = calls
+    threads = int(get_threads())
+    set_threads(1)
     try:
         yield
     finally:
-        set_(threads)
+        set_threads(threads)
 
 
 # ------------------------------------------------------------------ module 13: attention
