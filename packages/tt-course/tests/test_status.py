@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tinytorch.course import status as status_module
+from tinytorch.course import testing as testing_module
 from tinytorch.course.catalog import MILESTONES, MODULE_PACKAGES, MODULES, PACKAGES
 from tinytorch.course.cli import main
 from tinytorch.course.status import milestone_rows, module_rows, not_done, run_milestone, status
@@ -199,6 +200,9 @@ def test_a_copy_whose_imported_code_is_elsewhere_stops_loudly(
     assert f"tt-core from {elsewhere / 'src/tinytorch/core'}" in text
     assert main(["test", "02"]) == 2
     assert "tinytorch test 02: STOP." in capfd.readouterr().err
+    monkeypatch.setattr(testing_module, "installed_packages", status_module.installed_packages)
+    assert main(["measure", "02"]) == 2
+    assert "tinytorch measure 02: STOP." in capfd.readouterr().err
     assert run_milestone("xor-training", course_repo) == 2
     err = capfd.readouterr().err
     assert f"cd {course_repo} && hatch run tinytorch milestones xor-training" in err

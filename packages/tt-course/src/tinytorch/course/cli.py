@@ -5,6 +5,7 @@ Subcommands (``tinytorch COMMAND --help`` for each):
 - ``doctor``: Python, NumPy, BLAS threads, installed packages, datasets -- each ok or not, with the fix
 - ``status``: per module, the tests passed/failed against the installed code; milestones unlocked
 - ``test NN [--oracle] [-- PYTEST ARGS]``: one module's tests
+- ``measure NN [-- PYTEST ARGS]``: the module's measured number and its contracts
 - ``milestones [xor-inference|xor-training|mnist|gpt] [--force] [-- SCRIPT ARGS]``: run a milestone
   (or list them)
 - ``release --through N --out DIR``: the student copy (solutions of modules > N stripped)
@@ -89,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     test.add_argument("module", type=_module_number, metavar="NN", help="module number, 01..15")
     test.add_argument("--oracle", action="store_true", help="include the PyTorch-oracle tests")
+
+    measure = commands.add_parser(
+        "measure",
+        help="a module's measured number and its memory/speed contracts, on the code here",
+        description="Runs module NN's contract tests (pytest -m 'moduleNN and contract' -s) over the "
+        "installed packages' tests: each prints the number it measured on your code and checks the "
+        "contract the guide teaches, with a margin for noisy machines. Exit code: pytest's.",
+    )
+    measure.add_argument("module", type=_module_number, metavar="NN", help="module number, 01..15")
 
     grade = commands.add_parser(
         "grade",
@@ -377,6 +387,18 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         return run_module_tests(
             args.module, oracle=args.oracle, extra_args=passthrough, root=_root_or_none(None)
         )
+    if args.command == "measure":
+        from tinytorch.course.measure import run_measure
+
+        root = _root_or_none(None)
+        if root is not None:
+            from tinytorch.course.status import foreign_code, foreign_code_message
+            from tinytorch.course.testing import installed_packages
+
+            if foreign := foreign_code(root, installed_packages()):
+                print(foreign_code_message(f"measure {args.module:02d}", root, foreign), file=sys.stderr)
+                return 2
+        return run_measure(args.module, passthrough)
     if args.command == "grade":
         return _grade(args)
     if args.command == "gradescope":
@@ -443,7 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = argv.index("--")
         argv, passthrough = argv[:cut], argv[cut + 1 :]
     args = _parser().parse_args(argv)
-    if passthrough and args.command not in ("test", "milestones", "bench"):
+    if passthrough and args.command not in ("test", "measure", "milestones", "bench"):
         print(f"tinytorch {args.command}: error: takes no arguments after --", file=sys.stderr)
         return 2
     from tinytorch.course.bench import BenchError  # light: standard library only
