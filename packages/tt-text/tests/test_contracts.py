@@ -120,10 +120,11 @@ def one_blas_thread() -> Iterator[None]:
 def qkv(length: int, heads: int = 4, head_size: int = 32) -> tuple[Tensor, Tensor, Tensor]:
     """Batch 1, 4 heads of 32, T = length positions: the guide's attention-memory workload."""
     rng = np.random.default_rng(length)
-    return tuple(  # type: ignore[return-value]
+    q, k, v = (
         Tensor(rng.standard_normal((1, heads, length, head_size), dtype=np.float32), requires_grad=True)
         for _ in range(3)
     )
+    return q, k, v
 
 
 @pytest.mark.module13
