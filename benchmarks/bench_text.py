@@ -363,7 +363,7 @@ def interleaved(repeats: int = 6, threads: int = 2) -> None:
     10 block steps or 5 training steps per turn, 0.3 s pauses: on a machine other processes
     load, the turns where both ran quietly are visible as the low values.
 
-    Run: `$PYO benchmarks/bench_text.py [repeats] [threads]`.
+    Run: `hatch run oracle:python benchmarks/bench_text.py [repeats] [threads]`.
     """
     import time
 

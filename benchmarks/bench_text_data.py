@@ -7,7 +7,7 @@ encode/decode throughput and compression (tokens per character) for the char
 and BPE tokenizers, and one nanoGPT batch. tiny-shakespeare is read from
 $TINYTORCH_DATA (or the cache) without downloading; without it these fail.
 
-    $PYO benchmarks/run.py -k bench_text_data
+    hatch run bench -k bench_text_data
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@
 MNIST is read from $TINYTORCH_DATA (or the cache) without downloading;
 without it these fail.
 
-    $PYO benchmarks/run.py -k bench_vision_data
+    hatch run bench -k bench_vision_data
 """
 
 from __future__ import annotations
