@@ -14,6 +14,7 @@ as the ``measure`` property.
 from __future__ import annotations
 
 import ctypes
+import gc
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -67,14 +68,26 @@ def traced_peak(fn: Callable[[], Any]) -> tuple[int, int, Any]:
 
 
 def best_times(*cases: tuple[Callable[[], Any], int], rounds: int) -> list[float]:
-    """Seconds per call of each (fn, calls per round): the fastest of `rounds` rounds, in turns."""
+    """Seconds per call of each (fn, calls per round): the fastest of `rounds` rounds, in turns.
+
+    The cyclic garbage collector is off while timing, as in `timeit`: in a long test session
+    its full collections scan every object alive and would land on whichever version allocates
+    more containers.
+    """
     best = [float("inf")] * len(cases)
-    for _ in range(rounds):
-        for i, (fn, number) in enumerate(cases):
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            best[i] = min(best[i], (time.perf_counter() - start) / number)
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for i, (fn, number) in enumerate(cases):
+                start = time.perf_counter()
+                for _ in range(number):
+                    fn()
+                best[i] = min(best[i], (time.perf_counter() - start) / number)
+    finally:
+        if enabled:
+            gc.enable()
     return best
 
 
