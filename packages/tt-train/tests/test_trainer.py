@@ -1,4 +1,8 @@
-"""Module 08: the Trainer's loop — fit, evaluate, history, accuracy, accumulation, callbacks."""
+"""Module 08: the Trainer's loop — fit, evaluate, history, accuracy, accumulation, callbacks.
+
+`fit` is compared with a PyTorch training loop's losses and parameters, stored in
+tests/fixtures/trainer.npz.
+"""
 
 import numpy as np
 import pytest
@@ -41,11 +45,27 @@ def test_fit_without_validation_and_continuing():
 def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses():
     x, y = blobs(n=10)
     model = mlp()
-    data = batches(x, y, 4)  # batches of 4, 4, 2
     loss_fn = CrossEntropyLoss()
-    expected = sum(loss_fn(model(bx), by).item() * len(by) for bx, by in data) / 10
+    whole = loss_fn(model(Tensor(x)), Tensor(y)).item()  # the mean over all 10 samples at once
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), loss_fn)
-    assert trainer.evaluate(data)["loss"] == pytest.approx(expected, rel=1e-6)
+    assert trainer.evaluate(batches(x, y, 4))["loss"] == pytest.approx(whole, rel=1e-6)  # batches of 4, 4, 2
+    assert trainer.evaluate(batches(x, y, 10))["loss"] == pytest.approx(whole, rel=1e-6)
+
+
+@pytest.mark.parametrize("accum", [1, 2])
+def test_fit_matches_a_pytorch_loop(accum, stored):
+    """3 epochs over 6 batches of 8 (SGD with momentum; accumulating 2 batches per step, or not):
+    each epoch's loss and the final parameters as a PyTorch loop computed them."""
+    data = stored("trainer")
+    model = mlp()  # Linear(4, 8), Tanh, Linear(8, 3)
+    model.load_state_dict(stored("trainer", "start/"))
+    trainer = Trainer(
+        model, SGD(model.parameters(), lr=0.1, momentum=0.9), CrossEntropyLoss(), grad_accum_steps=accum
+    )
+    history = trainer.fit(batches(data["x"], data["y"], 8), epochs=3)
+    np.testing.assert_allclose([h["loss"] for h in history], data[f"accum{accum}/losses"], rtol=1e-5)
+    for name, value in stored("trainer", f"accum{accum}/params/").items():
+        np.testing.assert_allclose(dict(model.named_parameters())[name].data, value, rtol=1e-5, atol=1e-6)
 
 
 def test_evaluate_runs_in_eval_mode_without_gradients():

@@ -1,4 +1,8 @@
-"""Module 09: conv2d / Conv2d — the im2col version against the loop version, gradcheck, errors, the module."""
+"""Module 09: conv2d / Conv2d — the im2col version against the loop version, gradcheck, errors, the module.
+
+Forward values are compared with PyTorch's F.conv2d in float64, stored with their inputs in
+tests/fixtures/conv.npz (`hatch run oracle:test` compares with PyTorch directly, gradients too).
+"""
 
 import math
 
@@ -41,31 +45,18 @@ def conv_inputs(config, dtype=np.float64, seed=0):
     return x, weight, b
 
 
-def naive_conv(x, weight, bias, stride, padding):
-    """The definition with plain NumPy, independent of both implementations."""
-    sh, sw = (stride, stride) if isinstance(stride, int) else stride
-    ph, pw = (padding, padding) if isinstance(padding, int) else padding
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    o, _, kh, kw = weight.shape
-    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
-    out = np.zeros((x.shape[0], o, oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            window = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
-            out[:, :, i, j] = np.einsum("bcij,ocij->bo", window, weight)
-    return out if bias is None else out + bias[None, :, None, None]
-
-
-@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("case", IDS)
 @pytest.mark.parametrize("version", ["fast", "loop"])
-def test_conv2d_forward_matches_the_definition(config, version):
-    x, weight, bias = conv_inputs(config)
+def test_conv2d_forward_matches_pytorchs(case, version, stored):
+    config = CONFIGS[IDS.index(case)]
+    data = stored("conv", f"{case}/")
+    assert ("bias" in data) == config[8]
     fn = VF.conv2d if version == "fast" else VF.conv2d_reference
     stride, padding = config[6], config[7]
-    out = fn(x, weight, bias, stride, padding)
-    expected = naive_conv(x.data, weight.data, None if bias is None else bias.data, stride, padding)
-    assert out.shape == expected.shape and out.dtype == tc.float64
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    bias = Tensor(data["bias"]) if "bias" in data else None
+    out = fn(Tensor(data["x"]), Tensor(data["weight"]), bias, stride, padding)
+    assert out.shape == data["out"].shape and out.dtype == tc.float64
+    np.testing.assert_allclose(out.data, data["out"], rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
@@ -207,7 +198,7 @@ def test_conv2d_bad_inputs_raise_clear_errors(call, error, match):
 # ------------------------------------------------------------------- the module
 
 
-def test_conv2d_module_parameters_state_dict_and_repr():
+def test_conv2d_module_parameters_state_dict_and_repr(stored):
     tc.manual_seed(0)
     layer = Conv2d(3, 8, (3, 5), stride=2, padding=(1, 2))
     assert layer.weight.shape == (8, 3, 3, 5) and layer.bias.shape == (8,)
@@ -218,10 +209,11 @@ def test_conv2d_module_parameters_state_dict_and_repr():
     assert Conv2d(1, 2, 3, bias=False).bias is None
     out = layer(tc.randn(2, 3, 9, 10))
     assert out.shape == (2, 8, 5, 5) and repr(out.grad_fn) == "<Conv2dBackward>"
-    expected = naive_conv(
-        layer_input := np.ones((1, 3, 9, 10), np.float32), layer.weight.data, layer.bias.data, 2, (1, 2)
-    )
-    np.testing.assert_allclose(layer(Tensor(layer_input)).data, expected, rtol=1e-5, atol=1e-5)
+    module = stored("conv", "module/")  # PyTorch's F.conv2d with these weights, in float64
+    layer.load_state_dict({"weight": module["weight"], "bias": module["bias"]})
+    out = layer(Tensor(np.ones((1, 3, 9, 10), np.float32)))
+    assert out.dtype == tc.float32
+    np.testing.assert_allclose(out.data, module["out"], rtol=1e-5, atol=1e-5)
 
 
 def test_conv2d_init_is_pytorchs_kaiming_uniform_and_reproducible():

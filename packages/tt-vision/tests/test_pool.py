@@ -1,4 +1,8 @@
-"""Module 09: max_pool2d / avg_pool2d and their modules — fast vs loop, ties, gradcheck, errors."""
+"""Module 09: max_pool2d / avg_pool2d and their modules — fast vs loop, ties, gradcheck, errors.
+
+Forward values are compared with PyTorch's F.max_pool2d / F.avg_pool2d in float64, stored with
+their inputs in tests/fixtures/pool.npz (`hatch run oracle:test` compares with PyTorch directly).
+"""
 
 import numpy as np
 import pytest
@@ -24,31 +28,19 @@ IDS = [f"{'x'.join(map(str, c[0]))}-k{c[1]}-s{c[2]}-p{c[3]}" for c in CONFIGS]
 POOLS = {"max": (VF.max_pool2d, VF.max_pool2d_reference), "avg": (VF.avg_pool2d, VF.avg_pool2d_reference)}
 
 
-def naive_pool(x, kind, kernel, stride, padding):
-    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
-    stride = kernel if stride is None else stride
-    sh, sw = (stride, stride) if isinstance(stride, int) else stride
-    ph, pw = (padding, padding) if isinstance(padding, int) else padding
-    fill = -np.inf if kind == "max" else 0.0
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
-    out = np.empty((*x.shape[:2], oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            window = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
-            out[:, :, i, j] = window.max(axis=(2, 3)) if kind == "max" else window.mean(axis=(2, 3))
-    return out
-
-
-@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("case", IDS)
 @pytest.mark.parametrize("kind", POOLS)
 @pytest.mark.parametrize("version", [0, 1], ids=["fast", "loop"])
-def test_pool_forward_matches_the_definition_and_gradcheck(config, kind, version):
+def test_pool_forward_matches_pytorchs_and_gradcheck(case, kind, version, stored):
+    config = CONFIGS[IDS.index(case)]
     shape, kernel, stride, padding = config
     fn = POOLS[kind][version]
-    x = Tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    data = stored("pool", f"{case}/")
+    x = Tensor(data["x"], requires_grad=True)
+    assert x.shape == shape
     out = fn(x, kernel, stride, padding)
-    np.testing.assert_allclose(out.data, naive_pool(x.data, kind, kernel, stride, padding), rtol=1e-12)
+    assert out.shape == data[kind].shape
+    np.testing.assert_allclose(out.data, data[kind], rtol=1e-12, atol=1e-15)
     assert tc.gradcheck(lambda t: fn(t, kernel, stride, padding), x)
 
 
@@ -89,20 +81,21 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum(version):
     np.testing.assert_array_equal(y.grad.data[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
 
 
-def test_pool_modules_default_stride_repr_and_float32():
+def test_pool_modules_default_stride_repr_and_float32(stored):
     pool = MaxPool2d(2)
     assert (
         pool.stride == 2
         and repr(pool) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     )
     assert repr(AvgPool2d((2, 3), stride=1)) == "AvgPool2d(kernel_size=(2, 3), stride=1, padding=0)"
-    x = tc.randn(2, 3, 11, 11)
+    module = stored("pool", "module/")  # PyTorch's values, in float64
+    x = Tensor(module["x"])
     out = pool(x)
     assert out.shape == (2, 3, 5, 5) and out.dtype == tc.float32
-    np.testing.assert_allclose(out.data, naive_pool(x.data, "max", 2, None, 0), rtol=1e-6)
+    np.testing.assert_allclose(out.data, module["max"], rtol=1e-6)
     avg = AvgPool2d(3, 2, 1)(x)
-    assert avg.shape == (2, 3, 6, 6)
-    np.testing.assert_allclose(avg.data, naive_pool(x.data, "avg", 3, 2, 1), rtol=1e-5, atol=1e-6)
+    assert avg.shape == (2, 3, 6, 6) and avg.dtype == tc.float32
+    np.testing.assert_allclose(avg.data, module["avg"], rtol=1e-5, atol=1e-6)
 
 
 def test_pooling_records_no_gradient_for_inputs_without_one():

@@ -1,22 +1,16 @@
-"""Module 15 against PyTorch: greedy generation equals nanoGPT's generate loop on the twin model."""
+"""Module 15 against PyTorch (instructor-only): greedy generation equals nanoGPT's generate loop on
+the twin model. A release drops this folder; student copies compare with the tokens it produced,
+stored in tests/fixtures/generate.npz (tests/test_generate.py)."""
 
 import numpy as np
 import pytest
 import torch
-from tt_text_oracle import TorchGPT
+from tt_text_nanogpt import TorchGPT, nanogpt_greedy
 
 import tinytorch.core as tc
 from tinytorch.text import GPTConfig, TinyGPT
 
 pytestmark = [pytest.mark.oracle, pytest.mark.module15]
-
-
-def nanogpt_greedy(model, idx, max_new_tokens, block_size):
-    """nanoGPT's GPT.generate at temperature -> 0: crop, forward, argmax, append."""
-    for _ in range(max_new_tokens):
-        logits, _ = model(idx[:, -block_size:])
-        idx = torch.cat((idx, logits[:, -1, :].argmax(dim=-1, keepdim=True)), dim=1)
-    return idx
 
 
 @pytest.mark.parametrize("use_cache", [True, False])

@@ -1,4 +1,7 @@
-"""Module 08: the Trainer's loop against a hand-written PyTorch loop (same batches, same steps)."""
+"""Module 08 (instructor-only): the Trainer's loop against a hand-written PyTorch loop (same batches,
+same steps). A release drops this folder: the PyTorch loop is the Trainer's graded loop. Student
+copies compare with what such a loop computed, stored in tests/fixtures/trainer.npz
+(tests/test_trainer.py, written by instructor/fixtures/make_fixtures.py)."""
 
 import numpy as np
 import pytest
