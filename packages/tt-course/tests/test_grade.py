@@ -382,3 +382,19 @@ def test_written_answers_are_collected_from_the_copys_answer_sheets(
     sheet.symlink_to(course_repo / "hatch.toml")  # never followed: could point at the answer key
     _, (linked,), _ = grade(course_repo, [copy], [1])
     assert linked.written == {} and any("answers/01-setup.md: not read" in n for n in linked.notes)
+
+
+def test_a_file_marking_each_test_with_its_module_is_graded_not_tampered(
+    course_repo: Path, tmp_path: Path
+) -> None:
+    """Canaries planted in a file without one pytestmark carry its module markers, so they run."""
+    (course_repo / "packages/tt-fixture/tests/test_mixed.py").write_text(
+        "import pytest\n\nfrom tinytorch.ttfixture import double, square\n\n\n"
+        "@pytest.mark.module01\ndef test_double_again():\n    assert double(2) == 4\n\n\n"
+        "@pytest.mark.module02\ndef test_square_again():\n    assert square(2) == 4\n"
+    )
+    copy = copy_through(course_repo, tmp_path / "alice")
+    for modules in ([1], [2], [1, 2]):
+        _suite, (result,), _ = grade(course_repo, [copy], modules)
+        assert result.verdict == "graded", (modules, result.problems)
+    assert outcome(result, "packages/tt-fixture/tests/test_mixed.py::test_double_again") == "passed"

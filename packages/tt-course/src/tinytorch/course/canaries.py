@@ -48,10 +48,11 @@ class Disguise:
         return self.renamed.get(base, base) + bracket + params
 
 
-def _canary(name: str, passes: bool, rng: random.Random) -> str:
+def _canary(name: str, passes: bool, rng: random.Random, markers: Iterable[str] = ()) -> str:
     values = [rng.randint(2, 97) for _ in range(rng.randint(3, 6))]
     total = sum(values) + (0 if passes else rng.choice((-1, 1)) * rng.randint(1, 9))
-    return f"\n\ndef {name}():\n    values = {values}\n    assert sum(values) == {total}\n\n"
+    decorators = "".join(f"@pytest.mark.{m}\n" for m in markers)
+    return f"\n\n{decorators}def {name}():\n    values = {values}\n    assert sum(values) == {total}\n\n"
 
 
 def _test_defs(tree: ast.Module) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
@@ -92,11 +93,14 @@ def _disguise_file(
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
     ]
+    # A file whose tests carry their module markers one by one (not one ``pytestmark``) gives its
+    # canaries every module marker it uses, so a run of any of those modules selects them.
+    markers = sorted(set(re.findall(r"\bpytest\.mark\.(module\d\d)\b", source)))
     inserts: dict[int, list[str]] = {}
     for outcome in outcomes:
         name = random_test_name(rng)
         inserts.setdefault(rng.choice([*starts, len(lines)]), []).append(
-            _canary(name, outcome == "passed", rng)
+            _canary(name, outcome == "passed", rng, markers)
         )
         disguise.canaries[f"{prefix}::{name}"] = outcome
     out: list[str] = []
