@@ -10,4 +10,4 @@ doctor, status, test, milestones, release, grade, bench, check-releases (see
 from tinytorch.course.release import MODULES, MarkerError, ReleaseError, ReleaseResult
 
 __all__ = ["MODULES", "MarkerError", "ReleaseError", "ReleaseResult"]
-__version__ = "0.2.0"
+__version__ = "0.4.0"
