@@ -152,10 +152,14 @@ def test_the_real_bundle_grades_a_release_copy(tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     release(REPO, copy, 1)
     results = run_autograder(gradescope_folder(tmp_path, bundle, copy), tmp_path)
-    modules = {t["name"][:2] for t in results["tests"]}
+    written = [t for t in results["tests"] if "written answers" in t["name"]]
+    assert [t["name"][:2] for t in written] == ["01", "02"]  # the release's empty answer sheets
+    assert all(t["max_score"] == 0 and "0 of 5 answered" in t["name"] for t in written)
+    tests = [t for t in results["tests"] if t not in written]
+    modules = {t["name"][:2] for t in tests}
     assert modules == {"01", "02"}
-    ones = [t for t in results["tests"] if t["name"].startswith("01")]
-    twos = [t for t in results["tests"] if t["name"].startswith("02")]
+    ones = [t for t in tests if t["name"].startswith("01")]
+    twos = [t for t in tests if t["name"].startswith("02")]
     assert all(t["status"] == "passed" for t in ones)
     failed = [t for t in twos if t["status"] == "failed"]
     assert len(failed) > len(twos) / 2  # given code (factories, argument checks) still passes
