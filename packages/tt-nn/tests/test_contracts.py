@@ -9,9 +9,7 @@ records it as the ``measure`` property.
 
 from __future__ import annotations
 
-import tracemalloc
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
@@ -19,35 +17,10 @@ import pytest
 import tinytorch.core as tc
 import tinytorch.nn.functional as F
 from tinytorch.core import Tensor
+from tinytorch.core.measuring import report, traced_peak
 from tinytorch.nn import Dropout, Linear
 
 MiB = 1024 * 1024
-
-
-# ------------------------------------------------------------------ measuring helpers
-
-
-def report(record_property: Callable[[str, object], None], what: str, value: str, rule: str) -> None:
-    """Print ``measure: <what> = <value> (contract: <rule>)`` and record it for the run's report."""
-    line = f"{what} = {value} (contract: {rule})"
-    print(f"\nmeasure: {line}")
-    record_property("measure", line)
-
-
-def traced_peak(fn: Callable[[], Any]) -> tuple[int, int, Any]:
-    """(peak bytes above the start, bytes still held at the end, fn's result), by tracemalloc."""
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    start, _ = tracemalloc.get_traced_memory()
-    try:
-        result = fn()
-        end, peak = tracemalloc.get_traced_memory()
-    finally:
-        if not was_tracing:
-            tracemalloc.stop()
-    return peak - start, end - start, result
 
 
 # ------------------------------------------------------------------ module 03: activations
