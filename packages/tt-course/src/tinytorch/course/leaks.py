@@ -124,27 +124,18 @@ def find_leaks(root: Path, throughs: range = range(len(MODULES))) -> list[Leak]:
             if released is None:
                 continue
             kept = _significant(released.splitlines())
+            previous: Body | None = None
             for i in range(len(kept) - WINDOW + 1):
                 key = tuple(t for _, t in kept[i : i + WINDOW])
-                source = windows.get(key)
-                if source is None:
+                source, same_run = windows.get(key), previous
+                previous = source
+                if source is None or source == same_run:  # consecutive windows of one body: one leak
                     continue
                 place = (rel.as_posix(), kept[i][0], source.path, source.line)
                 old = found.get(place)
                 first = through if old is None else old.first
                 found[place] = Leak(rel.as_posix(), kept[i][0], source, key, first, through)
-    return _merge(sorted(found.values(), key=lambda k: (k.path, k.line)))
-
-
-def _merge(leaks: list[Leak]) -> list[Leak]:
-    """Overlapping windows of one body in one file become one leak (its first line)."""
-    merged: list[Leak] = []
-    for leak in leaks:
-        last = merged[-1] if merged else None
-        if last and last.path == leak.path and last.body == leak.body and leak.line - last.line < 50:
-            continue
-        merged.append(leak)
-    return merged
+    return sorted(found.values(), key=lambda k: (k.path, k.line))
 
 
 def format_leaks(leaks: list[Leak], throughs: range = range(len(MODULES))) -> str:

@@ -18,21 +18,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tinytorch.course.catalog import MODULE_PACKAGES, MODULES
-from tinytorch.course.status import suite_folders
+from tinytorch.course.status import relative_path, suite_folders
 from tinytorch.course.testing import ORACLE_GLOB, Installed, installed_packages, pytest_root
 
 __all__ = ["contract_args", "guides", "run_measure", "summary_line"]
 
 #: A failed or erroring test in pytest's short summary (``-ra``): ``FAILED path::test - message``.
 _SUMMARY = re.compile(r"^(FAILED|ERROR) (\S+)")
-
-
-def _shown(path: Path) -> str:
-    """``path`` relative to the current folder when it lies below it (shorter output)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def guides(module: int, installed: Mapping[str, Installed | None]) -> list[str]:
@@ -42,7 +34,9 @@ def guides(module: int, installed: Mapping[str, Installed | None]) -> list[str]:
     for dist in MODULE_PACKAGES[module]:
         package = installed.get(dist)
         if package is not None and package.project is not None:
-            found += [_shown(p) for p in sorted((package.project / "guides").glob(f"{module:02d}-*.md"))]
+            found += [
+                relative_path(p) for p in sorted((package.project / "guides").glob(f"{module:02d}-*.md"))
+            ]
     return found or [MODULES[module][1]]
 
 
@@ -99,7 +93,9 @@ def run_measure(module: int, extra_args: Sequence[str] = (), python: str = sys.e
         print("No TinyTorch package with tests is installed.")
         print(summary_line(module, 5, []))
         return 5
-    print(f"pytest -m 'module{module:02d} and contract' over {' '.join(map(_shown, paths))}", flush=True)
+    print(
+        f"pytest -m 'module{module:02d} and contract' over {' '.join(map(relative_path, paths))}", flush=True
+    )
     process = subprocess.Popen(
         [*contract_args(module, paths, python), *extra_args],
         cwd=pytest_root(paths),

@@ -29,6 +29,7 @@ __all__ = [
     "milestone_rows",
     "module_rows",
     "not_done",
+    "relative_path",
     "run_milestone",
     "run_module_tests",
     "status",
@@ -61,7 +62,7 @@ def suite_folders(installed: Mapping[str, Installed | None], root: Path | None =
     return paths
 
 
-def _relative(path: Path) -> str:
+def relative_path(path: Path) -> str:
     """``path`` relative to the current folder when it lies below it (shorter output)."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -242,7 +243,7 @@ def run_module_tests(
         return 2
     missing = _missing_packages(module, installed)
     paths = suite_folders(installed)
-    shown = " ".join(_relative(p) for p in paths)
+    shown = " ".join(relative_path(p) for p in paths)
     print(f"Module {module:02d} ({name}): pytest -m module{module:02d} over {shown}")
     print(f"Guide: {guide}" + (f"; not installed: {', '.join(missing)}" if missing else ""), flush=True)
     if not paths:
