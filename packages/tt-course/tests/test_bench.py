@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import builtins
 import json
+import math
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from tinytorch.course.bench import (
     CONTROLS,
     NOISY_SPREAD,
     BenchError,
+    RefusedRunsError,
     compare,
     control_noise,
     figure,
@@ -179,6 +183,113 @@ def test_not_a_benchmark_file(storage: Path, tmp_path: Path) -> None:
     bad.write_text('{"benchmarks": [{"name": "x"}]}')
     with pytest.raises(BenchError, match="not a pytest-benchmark JSON file"):
         compare([str(bad)], storage)
+
+
+# A malformed saved run: (what is wrong, how to spoil a valid file's JSON, the field the error names).
+# Each crashed `bench compare` with a traceback, or (a negative median) printed a ratio of -1000.
+MALFORMED: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "median a string": (
+        lambda d: d["benchmarks"][0]["stats"].update(median="fast"),
+        "stats.median is 'fast'",
+    ),
+    "median null": (lambda d: d["benchmarks"][0]["stats"].update(median=None), "stats.median is null"),
+    "median negative": (lambda d: d["benchmarks"][0]["stats"].update(median=-10.0), "stats.median is -10.0"),
+    "median NaN": (lambda d: d["benchmarks"][0]["stats"].update(median=math.nan), "stats.median is nan"),
+    "iqr a string": (lambda d: d["benchmarks"][1]["stats"].update(iqr="wide"), "stats.iqr is 'wide'"),
+    "peak a string": (
+        lambda d: d["benchmarks"][0]["extra_info"].update(peak_memory_bytes="lots"),
+        "extra_info.peak_memory_bytes is 'lots'",
+    ),
+    "peak negative": (
+        lambda d: d["benchmarks"][0]["extra_info"].update(peak_memory_bytes=-5),
+        "extra_info.peak_memory_bytes is -5",
+    ),
+    "CPU share a string": (
+        lambda d: d["benchmarks"][0]["extra_info"].update(others_cpu_share="high"),
+        "extra_info.others_cpu_share is 'high'",
+    ),
+    "extra_info a list": (lambda d: d["benchmarks"][0].update(extra_info=[1]), "extra_info is [1]"),
+    "fullname a number": (lambda d: d["benchmarks"][0].update(fullname=42), "benchmarks[0]: fullname is 42"),
+    "fullname twice": (
+        lambda d: d["benchmarks"][1].update(fullname=MATMUL),
+        f"benchmarks[1].fullname '{MATMUL}' appears twice",
+    ),
+    "stats a string": (lambda d: d["benchmarks"][0].update(stats="fast"), "stats is 'fast'"),
+    "a benchmark a string": (lambda d: d["benchmarks"].append("x"), "benchmarks[2]: is 'x'"),
+    "benchmarks an object": (lambda d: d.update(benchmarks={}), "benchmarks is {}"),
+    "machine_info a string": (lambda d: d.update(machine_info="vm"), "machine_info is 'vm'"),
+    "machine_info.cpu a string": (
+        lambda d: d["machine_info"].update(cpu="EPYC"),
+        "machine_info.cpu is 'EPYC'",
+    ),
+    "commit_info a list": (lambda d: d.update(commit_info=["abc"]), "commit_info is ['abc']"),
+}
+
+
+def malformed_run(folder: Path, case: str) -> Path:
+    """A saved run of two benchmarks, spoilt as ``MALFORMED[case]`` says."""
+    path = save_run(folder, "0001_spoilt", [bench(MATMUL, 0.010, 4_000_000), bench(ADAM, 0.002, 2**20)])
+    data = json.loads(path.read_text())
+    MALFORMED[case][0](data)
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_run_is_refused_by_path_and_field_and_the_others_compared(
+    storage: Path, tmp_path: Path, case: str
+) -> None:
+    bad = malformed_run(tmp_path / "class", case)
+    with pytest.raises(RefusedRunsError) as refused:
+        compare(["1", str(bad), "3"], storage)
+    assert str(refused.value).startswith(f"{bad}: not a pytest-benchmark JSON file: ")
+    assert MALFORMED[case][1] in str(refused.value)
+    compared = {row[1] for row in rows(refused.value.text)}
+    assert compared == {"0001_alice (baseline)", "0003_alice"}
+    with pytest.raises(BenchError, match=re.escape(MALFORMED[case][1])):
+        load_runs([bad])
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_cli_refuses_a_malformed_run_with_exit_2(
+    storage: Path, tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = malformed_run(tmp_path / "class", case)
+    assert main(["bench", "compare", "1", str(bad), "--storage", str(storage)]) == 2
+    out, err = capsys.readouterr()
+    first, *rest = err.splitlines()
+    assert first.startswith(f"tinytorch bench: error: {bad}: not a pytest-benchmark JSON file: ")
+    assert MALFORMED[case][1] in first
+    assert rest == ["tinytorch bench: 1 run file left out"]
+    assert "0001_alice (baseline)" in out and "0001_spoilt" not in out and "-1000" not in out
+
+
+def test_a_malformed_baseline_stops_the_comparison(
+    storage: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = malformed_run(tmp_path / "class", "median null")
+    for args in ([str(bad), "1"], ["1", "--baseline", str(bad)]):
+        assert main(["bench", "compare", *args, "--storage", str(storage)]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err.startswith(f"tinytorch bench: error: {bad}: ")
+        assert "stats.median is null" in err and "this is the baseline" in err
+    with pytest.raises(BenchError, match="this is the baseline, --baseline: nothing compared") as raised:
+        compare(["1"], storage, baseline=str(bad))
+    assert not isinstance(raised.value, RefusedRunsError)
+
+
+def test_json_nested_too_deeply_is_refused(
+    storage: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(RefusedRunsError, match="nested too deeply to read"):
+        compare(["1", str(deep)], storage)
+    assert main(["bench", "compare", "1", str(deep), "--storage", str(storage)]) == 2
+    assert (
+        f"tinytorch bench: error: {deep}: not a pytest-benchmark JSON file (nested too deeply to read)"
+        in (capsys.readouterr().err)
+    )
 
 
 def test_cli_compare_and_errors(storage: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "NOISY_SPREAD",
     "BenchError",
     "Normalisation",
+    "RefusedRunsError",
     "Run",
     "common_controls",
     "compare",
@@ -87,6 +88,16 @@ class BenchError(Exception):
     """A run that cannot be found or read, or a plot that cannot be drawn."""
 
 
+class RefusedRunsError(BenchError):
+    """Run files :func:`compare` left out (each error names its path and field); ``text`` is the
+    comparison of the other runs, already made (and plotted if asked)."""
+
+    def __init__(self, errors: Sequence[BenchError], text: str) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = list(errors)
+        self.text = text
+
+
 def format_seconds(seconds: float) -> str:
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale:
@@ -134,17 +145,98 @@ class Run:
         ]
 
 
+def _kind_of(value: object) -> str:
+    """How a refused JSON value is named in an error: ``'fast' (a string)``, ``null``."""
+    names = {str: "a string", bool: "a boolean", list: "a list", dict: "an object", int: "a number"}
+    if value is None:
+        return "null"
+    text = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    return f"{text} ({names.get(type(value), 'a number')})"
+
+
+def _number(value: object) -> float | None:
+    """``value`` as a finite float if it is a JSON number (not a boolean), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _check_object(data: dict[str, Any], field: str, inner: str | None = None) -> str | None:
+    """Why ``data[field]`` (and its ``inner`` member) is not an object or null; None if it is."""
+    value = data.get(field)
+    if value is not None and not isinstance(value, dict):
+        return f"{field} is {_kind_of(value)}; expected an object"
+    if inner is not None and value is not None and not isinstance(value.get(inner, {}), dict | None):
+        return f"{field}.{inner} is {_kind_of(value[inner])}; expected an object"
+    return None
+
+
+def _check_benchmark(b: object) -> str | None:
+    """Why one record of ``benchmarks`` cannot be compared (the field and its value); None if it can.
+
+    Read by compare and grade: ``fullname`` (text), ``stats.median`` (seconds, > 0),
+    ``stats.iqr`` (seconds >= 0 or null), ``extra_info.peak_memory_bytes`` (whole bytes >= 0 or
+    null), ``extra_info.others_cpu_share`` (>= 0 or null), ``extra_info.role`` (text or null)."""
+    if not isinstance(b, dict):
+        return f"is {_kind_of(b)}; expected an object"
+    if not isinstance(b.get("fullname"), str) or not b["fullname"]:
+        return f"fullname is {_kind_of(b.get('fullname'))}; expected the benchmark's name (text)"
+    stats, extra = b.get("stats"), b.get("extra_info")
+    if not isinstance(stats, dict):
+        return f"stats is {_kind_of(stats)}; expected an object"
+    median = _number(stats.get("median"))
+    if median is None or median <= 0:
+        return f"stats.median is {_kind_of(stats.get('median'))}; expected a number of seconds > 0"
+    iqr = stats.get("iqr")
+    if iqr is not None and ((value := _number(iqr)) is None or value < 0):
+        return f"stats.iqr is {_kind_of(iqr)}; expected a number of seconds >= 0 or null"
+    if extra is None:
+        return None
+    if not isinstance(extra, dict):
+        return f"extra_info is {_kind_of(extra)}; expected an object"
+    peak, share, role = (extra.get(k) for k in ("peak_memory_bytes", "others_cpu_share", "role"))
+    if peak is not None and (isinstance(peak, bool) or not isinstance(peak, int) or peak < 0):
+        return f"extra_info.peak_memory_bytes is {_kind_of(peak)}; expected a whole number of bytes >= 0"
+    if share is not None and ((value := _number(share)) is None or value < 0):
+        return f"extra_info.others_cpu_share is {_kind_of(share)}; expected a number >= 0 or null"
+    if role is not None and not isinstance(role, str):
+        return f"extra_info.role is {_kind_of(role)}; expected text or null"
+    return None
+
+
+def _check_run(data: object) -> str | None:
+    """Why a parsed file is not a pytest-benchmark run that compare can read; None if it is."""
+    if not isinstance(data, dict):
+        return f"the file holds {_kind_of(data)}; expected an object with a benchmarks list"
+    benchmarks = data.get("benchmarks")
+    if not isinstance(benchmarks, list):
+        return f"benchmarks is {_kind_of(benchmarks)}; expected a list"
+    for field, inner in (("machine_info", "cpu"), ("commit_info", None)):
+        if (why := _check_object(data, field, inner)) is not None:
+            return why
+    seen: set[str] = set()
+    for i, b in enumerate(benchmarks):
+        if (why := _check_benchmark(b)) is not None:
+            name = b.get("fullname") if isinstance(b, dict) else None
+            return f"benchmarks[{i}]" + (f" ({name})" if isinstance(name, str) else "") + f": {why}"
+        if b["fullname"] in seen:
+            return f"benchmarks[{i}].fullname {b['fullname']!r} appears twice; expected one record each"
+        seen.add(b["fullname"])
+    return None
+
+
 def load_run(path: Path) -> Run:
-    """Read one pytest-benchmark JSON file; :class:`BenchError` if it is not one."""
+    """Read one pytest-benchmark JSON file; :class:`BenchError` naming the path and the field if
+    it is not one (:func:`_check_run`: every field compare and grade read, with its type and range)."""
     try:
-        data = json.loads(path.read_text())
-        ok = isinstance(data, dict) and all(
-            "fullname" in b and "median" in b["stats"] for b in data["benchmarks"]
-        )
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise BenchError(f"{path}: not a pytest-benchmark JSON file (nested too deeply to read)") from None
+    except (OSError, ValueError) as err:
         raise BenchError(f"{path}: not a pytest-benchmark JSON file ({err})") from None
-    if not ok:
-        raise BenchError(f"{path}: not a pytest-benchmark JSON file (benchmarks without fullname/stats)")
+    why = _check_run(data)
+    if why is not None:
+        raise BenchError(f"{path}: not a pytest-benchmark JSON file: {why}")
     return Run(path, data)
 
 
@@ -688,7 +780,10 @@ def compare(
 ) -> str:
     """The comparison text (and the plot if asked); :class:`BenchError` on a bad reference.
 
-    Times are normalised by the controls unless ``normalise`` is false (``--raw``)."""
+    Times are normalised by the controls unless ``normalise`` is false (``--raw``). A run file
+    that is not a valid pytest-benchmark run (:func:`load_run`) is left out and the others are
+    compared: :class:`RefusedRunsError` then carries the errors and the comparison (``.text``). If the
+    baseline (``baseline``, or else the first run) is refused, nothing is compared: BenchError."""
     paths = resolve_runs(refs, storage) if refs else storage_runs(storage)
     if not paths:
         raise BenchError(f"no saved runs in {storage}: `tinytorch bench run --name LABEL` makes one")
@@ -701,12 +796,24 @@ def compare(
         base_path = found[0]
         if base_path not in paths:
             paths.insert(0, base_path)
-    runs = load_runs(paths)
-    base = next(r for r in runs if r.path == base_path) if base_path is not None else runs[0]
+    base_path = paths[0] if base_path is None else base_path
+    runs, refused = [], []
+    for path in paths:
+        try:
+            runs.append(load_run(path))
+        except BenchError as err:
+            if path == base_path:  # every ratio is relative to it: nothing to compare
+                how = "--baseline" if baseline is not None else "the first run (choose one with --baseline)"
+                raise BenchError(f"{err}\n  this is the baseline, {how}: nothing compared") from None
+            refused.append(err)
+    _name_runs(runs)
+    base = next(r for r in runs if r.path == base_path)
     text = compare_table(runs, base, select, normalise)
     if plot_path is not None:
         plot(runs, base, plot_path, select, normalise)
         text += f"\n\nPlot written to {plot_path}"
+    if refused:
+        raise RefusedRunsError(refused, text)
     return text
 
 

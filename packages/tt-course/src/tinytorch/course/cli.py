@@ -197,7 +197,11 @@ def _parser() -> argparse.ArgumentParser:
         "name (0003_alice), number (3) or label (alice: all runs so labelled). Default: every "
         "saved run. The baseline is the first run unless --baseline. Times are normalised by "
         "the control benchmarks measured in the same run (NumPy GEMM, NumPy add, a Python loop, "
-        "a PyTorch op chain), so runs from different machines compare; --raw shows raw times.",
+        "a PyTorch op chain), so runs from different machines compare; --raw shows raw times. "
+        "A file that is not a valid pytest-benchmark run (unreadable JSON, or a field of the "
+        "wrong type or range, e.g. a median that is not a number of seconds > 0) is refused with "
+        "its path and field, the other runs are compared, and the exit code is 2; a refused "
+        "baseline stops the comparison (exit 2).",
     )
     bcmp.add_argument("runs", nargs="*", metavar="RUNS")
     bcmp.add_argument("--baseline", metavar="RUN", help="the run the ratios are relative to")
@@ -412,13 +416,13 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
             return code
         return run_milestone(args.name, _root(args.root), force=args.force, extra_args=passthrough)
     if args.command == "bench":
-        from tinytorch.course.bench import compare, run_benchmarks
+        from tinytorch.course.bench import RefusedRunsError, compare, run_benchmarks
 
         if args.bench_command == "run":
             return run_benchmarks(_root(args.root), args.name, passthrough)
         storage = args.storage if args.storage is not None else _root(args.root) / ".benchmarks"
-        print(
-            compare(
+        try:
+            text = compare(
                 args.runs,
                 storage,
                 baseline=args.baseline,
@@ -426,7 +430,14 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
                 select=args.select,
                 normalise=not args.raw,
             )
-        )
+        except RefusedRunsError as refused:  # the other runs are compared; the exit code says some were not
+            print(refused.text)
+            for err in refused.errors:
+                print(f"tinytorch bench: error: {err}", file=sys.stderr)
+            count = len(refused.errors)
+            print(f"tinytorch bench: {count} run file{'s' if count > 1 else ''} left out", file=sys.stderr)
+            return 2
+        print(text)
         return 0
     if args.command == "check-leaks":
         from tinytorch.course.leaks import find_leaks, format_leaks
