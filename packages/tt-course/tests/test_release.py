@@ -237,6 +237,17 @@ def test_bad_markers_in_kept_modules_rejected_too() -> None:
 # ------------------------------------------------------------------ refusals
 
 
+def test_non_utf8_py_refused_with_file_and_line(tmp_path: Path) -> None:
+    """A .py file that is not UTF-8 cannot be stripped: refused by file and line, nothing written."""
+    repo = make_repo(tmp_path / "repo")
+    (repo / "packages/x/src/x/latin1.py").write_bytes(b"x = 1\nname = 'Jos\xe9'\n")
+    out = tmp_path / "out"
+    with pytest.raises(MarkerError, match=r"not UTF-8 \(invalid continuation byte at byte 17\)") as info:
+        release(repo, out, 4)
+    assert str(info.value).startswith("packages/x/src/x/latin1.py:2: ")
+    assert not out.exists()  # validated before writing
+
+
 def test_non_empty_out_refused(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -250,6 +261,24 @@ def test_empty_existing_out_accepted(repo: Path, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     release(repo, tmp_path / "out", 4)
     assert (tmp_path / "out/hatch.toml").is_file()
+
+
+@pytest.mark.parametrize(("below", "refused"), [("a-file/out", "a-file"), ("a-file/deeper/out", "a-file")])
+def test_out_below_an_existing_file_refused(repo: Path, tmp_path: Path, below: str, refused: str) -> None:
+    (tmp_path / "a-file").write_text("mine")
+    with pytest.raises(ReleaseError) as info:
+        release(repo, tmp_path / below, 4)
+    assert (
+        str(info.value) == f"output path {tmp_path / below}: {tmp_path / refused} exists and is not a folder"
+    )
+    assert (tmp_path / "a-file").read_text() == "mine"
+
+
+def test_out_an_existing_file_refused(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("mine")
+    with pytest.raises(ReleaseError, match="exists and is not a folder"):
+        release(repo, tmp_path / "out", 4)
+    assert (tmp_path / "out").read_text() == "mine"
 
 
 @pytest.mark.parametrize("inside", [".", "packages/release", "new/deeper"])
@@ -296,6 +325,8 @@ def test_cli_finds_root_from_cwd(repo: Path, tmp_path: Path, monkeypatch: pytest
         (["--through", "4", "--bad-markers"], "without END"),
         (["--through", "4", "--inside"], "inside the source tree"),
         (["--through", "4", "--full"], "not empty"),
+        (["--through", "4", "--latin1"], "packages/x/src/x/latin1.py:1: not UTF-8"),
+        (["--through", "4", "--below-a-file"], "a-file exists and is not a folder"),
     ],
 )
 def test_cli_refusals_exit_2(
@@ -309,6 +340,11 @@ def test_cli_refusals_exit_2(
     if "--full" in args:
         out.mkdir()
         (out / "f").write_text("")
+    if "--latin1" in args:
+        (repo / "packages/x/src/x/latin1.py").write_bytes(b"name = 'Jos\xe9'\n")
+    if "--below-a-file" in args:
+        (tmp_path / "a-file").write_text("")
+        out = tmp_path / "a-file" / "out"
     argv = ["release", *args[:2], "--out", str(out), "--root", str(repo)]
     assert main(argv) == 2
     err = capsys.readouterr().err
