@@ -32,7 +32,15 @@ exactly those draws: the initial weights torch drew, the same batch windows,
 the same estimate windows. Only the arithmetic differs. `--engine both` trains
 the two side by side on the same draws and prints both at every estimate;
 `--max-diff D` fails the run if the final validation losses differ by more
-than D (`hatch run oracle:gpt-nanogpt`, run by CI).
+than D (`hatch run oracle:gpt-nanogpt`: the full 2,000 iterations, about 26 minutes on a
+slow machine).
+
+`--stop-after N` trains only the first N iterations of that same run and then
+measures the final estimate: the schedule (warm-up, cosine decay over
+`--iters`) is unchanged, so the draws, learning rates and step lines up to N
+are exactly the full run's first ones (`--iters N` instead shortens the
+schedule: a different run). CI replays 300 iterations, the step 0 and step 250
+estimates included (`hatch run oracle:gpt-nanogpt-ci`).
 """
 
 from __future__ import annotations
@@ -198,6 +206,13 @@ def main(argv: list[str]) -> int:
         "torch generators seeded 0..K-1; in groups of 20 batches too) and over the whole val split",
     )
     parser.add_argument(
+        "--stop-after",
+        type=int,
+        metavar="N",
+        help="train the first N of --iters iterations (the same schedule and draws: a prefix of the\n"
+        "full run), then the final estimate",
+    )
+    parser.add_argument(
         "--max-diff", type=float, help="--engine both: exit 1 if the final val losses differ by more"
     )
     args = parser.parse_args(argv)
@@ -207,6 +222,9 @@ def main(argv: list[str]) -> int:
     cfg = TrainConfig(seed=args.seed, final_eval_iters=args.final_eval_iters)
     if args.iters != cfg.max_iters:  # as the milestone: a shorter run keeps the schedule's shape
         cfg = replace(cfg, max_iters=args.iters, warmup_iters=min(100, args.iters // 20))
+    stop = cfg.max_iters if args.stop_after is None else args.stop_after
+    if not 0 < stop <= cfg.max_iters:
+        parser.error(f"--stop-after {stop}: expected 1..{cfg.max_iters} (the run's --iters)")
     data = ShakespeareDataset("char")
     config = GPTConfig(vocab_size=data.vocab_size, bias=False, gelu=args.gelu)  # block 64, 4x4x128
     ids = {split: data.ids(split) for split in ("train", "val")}
@@ -260,12 +278,13 @@ def main(argv: list[str]) -> int:
     start = time.perf_counter()
     if args.protocol == "nanogpt":
         x, y = next_batch("train")  # train.py fetches the first batch before its loop
-    for it in range(cfg.max_iters + 1):
+    for it in range(stop + 1):
+        # --stop-after prints no extra step line at `stop`: every line it prints is one of the full run's
         if args.protocol == "nanogpt" and (it % cfg.eval_interval == 0 or it == cfg.max_iters):
             print(show(f"step {it}", estimate(cfg.eval_iters, stream=True)), flush=True)
         elif it % cfg.eval_interval == 0 and it < cfg.max_iters:
             print(show(f"iter {it:5d}", estimate(cfg.eval_iters)), flush=True)
-        if it == cfg.max_iters:
+        if it == stop:
             break
         if args.protocol == "nanogpt":
             step_x, step_y = x, y
@@ -277,12 +296,17 @@ def main(argv: list[str]) -> int:
             engine.step(step_x, step_y, nanogpt_lr(cfg, it))
             seconds[i] += time.perf_counter() - step_start
     final = estimate(cfg.final_eval_iters)
-    if args.protocol == "nanogpt":
+    if args.protocol == "nanogpt" and stop == cfg.max_iters:
         print(f"nanoGPT's figure is the step {cfg.max_iters} line above ({cfg.eval_iters} batches per split)")
-    tokens = cfg.max_iters * batch * block
+    elif stop < cfg.max_iters:
+        print(
+            f"stopped after {stop} of {cfg.max_iters} iterations (--stop-after): the full run's first {stop}"
+        )
+    tokens = stop * batch * block
+    stopped = f", {stop} of {cfg.max_iters} iterations" if stop < cfg.max_iters else ""
     for engine, result, secs in zip(engines, final, seconds, strict=True):
         print(
-            f"{engine.name}, protocol {args.protocol}, seed {args.seed}, gelu={args.gelu}: "
+            f"{engine.name}, protocol {args.protocol}, seed {args.seed}, gelu={args.gelu}{stopped}: "
             f"final ({cfg.final_eval_iters} batches each): train loss {result['train']:.4f}, "
             f"val loss {result['val']:.4f} = {data.bits_per_char(result['val']):.3f} bits/char; "
             f"{tokens / secs:,.0f} tokens/s"
