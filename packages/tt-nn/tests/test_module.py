@@ -159,6 +159,23 @@ def test_load_state_dict_accepts_tensors_and_checks_keys_and_shapes():
     np.testing.assert_array_equal(model[0].bias.data, [1, 1, 1])
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [None, [0.0, None, 0.0], np.array([0.0, None, 0.0], dtype=object), [1.0, 2.0, 3.0], "abc"],
+    ids=["None", "list-with-None", "object-array", "list", "str"],
+)
+def test_load_state_dict_refuses_a_value_that_is_not_an_array_naming_the_key(bad):
+    """A None inside the state once became NaN in the bias ([0, nan, 0]) without a word."""
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=r"load_state_dict into Sequential: '0\.bias' .*expected an array"):
+        model.load_state_dict({**before, "0.bias": bad})
+    with pytest.raises(TypeError, match=r"'0\.bias'"):
+        model.load_state_dict({"0.bias": bad}, strict=False)
+    for name, value in before.items():  # nothing changed
+        np.testing.assert_array_equal(model.state_dict()[name], value, err_msg=name)
+
+
 def test_repr_is_an_indented_tree_like_pytorch():
     model = TwoLayer()
     assert repr(model) == (

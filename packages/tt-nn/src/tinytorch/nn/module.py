@@ -161,7 +161,9 @@ class Module:
 
         Every key must match and every shape must equal the target's; with
         `strict=False`, missing and unexpected keys are allowed (shapes are
-        still checked). Nothing is changed if any check fails.
+        still checked). A value that is not an array of numbers (None, a list,
+        a string, an object array) raises TypeError naming its key. Nothing is
+        changed if any check fails.
         """
         targets: dict[str, Tensor] = dict(self.named_parameters())
         targets.update(self.named_buffers())
@@ -174,12 +176,7 @@ class Module:
             )
         arrays = {}
         for name in set(targets) & set(state):
-            value = state[name]
-            array = (
-                value.data
-                if isinstance(value, Tensor)
-                else np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
-            )
+            array = _state_array(self, name, state[name])
             target = targets[name]
             if array.shape != target.shape:
                 raise ValueError(
@@ -206,3 +203,32 @@ class Module:
             return f"{type(self).__name__}({extra})"
         lines = (extra.split("\n") if extra else []) + children
         return f"{type(self).__name__}(\n" + "".join(f"  {line}\n" for line in lines) + ")"
+
+
+def _state_array(module: Module, name: str, value: Any) -> np.ndarray:
+    """`value` as a NumPy array of numbers, or TypeError naming `name`.
+
+    Only arrays are taken: a Tensor, a NumPy array (or scalar), a torch tensor
+    (`.detach().numpy()`), anything else with `__array__`. np.asarray would
+    turn None or `[0, None, 0]` into an object array that assignment silently
+    makes NaN.
+    """
+    if isinstance(value, Tensor):
+        array = value.data
+    elif isinstance(value, np.ndarray | np.generic):
+        array = np.asarray(value)
+    elif hasattr(value, "detach") and hasattr(value, "numpy"):
+        array = np.asarray(value.detach().numpy())
+    elif hasattr(value, "__array__"):
+        array = np.asarray(value)
+    else:
+        raise TypeError(
+            f"load_state_dict into {type(module).__name__}: '{name}' is {type(value).__name__} "
+            f"{value!r:.60}, expected an array (NumPy array, Tensor or torch tensor)"
+        )
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"load_state_dict into {type(module).__name__}: '{name}' has dtype {array.dtype}, "
+            "expected an array of numbers"
+        )
+    return array
