@@ -40,7 +40,7 @@ from tqdm import tqdm  # type: ignore[import-untyped]
 from tinytorch.core import Tensor, no_grad
 from tinytorch.nn import Module
 from tinytorch.train.callbacks import EarlyStopping, Logs
-from tinytorch.train.checkpoint import PathLike, load_checkpoint, save_checkpoint
+from tinytorch.train.checkpoint import PathLike, check_rng_state, load_checkpoint, save_checkpoint
 from tinytorch.train.data import DataLoader, Dataset
 from tinytorch.train.metrics import accuracy
 from tinytorch.train.optim.clip import clip_grad_norm_
@@ -284,9 +284,12 @@ class Trainer:
         ### END SOLUTION
 
     def load_checkpoint(self, path: PathLike) -> None:
-        """Restore the state `save_checkpoint` wrote (raises CheckpointError if it does not fit)."""
+        """Restore the state `save_checkpoint` wrote. Raises CheckpointError, changing
+        nothing, if any part of it does not fit (see `_check_resume_state`)."""
         ### BEGIN SOLUTION 12
-        checkpoint = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
+        checkpoint = load_checkpoint(
+            path, self.model, self.optimizer, self.scheduler, check_extra=self._check_resume_state
+        )
         self.epoch = checkpoint.epoch
         self.history = list(checkpoint.extra.get("history", []))
         loader_state = checkpoint.extra.get("train_loader")
@@ -300,6 +303,44 @@ class Trainer:
             }
             self.early_stopping.load_state_dict({**checkpoint.extra["early_stopping"], "best_weights": best})
         ### END SOLUTION
+
+    def _check_resume_state(self, extra: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Raise ValueError unless a checkpoint's `extra` fits this trainer: history a list
+        of dicts, the DataLoader's generator state of its generator's kind, the early
+        stopping counters and best weights (the model's names and shapes)."""
+        history = extra.get("history", [])
+        if not (isinstance(history, list) and all(isinstance(logs, dict) for logs in history)):
+            raise ValueError(f"the history is {history!r:.60}, expected a list of dicts")
+        loader_state = extra.get("train_loader")
+        if loader_state is not None and isinstance(self._train_data, DataLoader):
+            generator = loader_state.get("generator") if isinstance(loader_state, dict) else None
+            try:
+                check_rng_state(generator, self._train_data.generator.bit_generator)
+            except ValueError as err:
+                raise ValueError(f"the DataLoader's generator state is {err}") from None
+        stopping = extra.get("early_stopping")
+        if self.early_stopping is None or stopping is None:
+            return
+        if not isinstance(stopping, dict):
+            raise ValueError(f"the early stopping state is {stopping!r:.60}, expected a dict")
+        number = (int, float)
+        for key, kinds in (("best", number), ("best_epoch", int), ("wait", int), ("stopped_epoch", int)):
+            value = stopping.get(key, "missing")
+            if not (
+                (value is None and key != "wait")
+                or (isinstance(value, kinds) and not isinstance(value, bool))
+            ):
+                raise ValueError(f"the early stopping state's {key!r} is {value!r:.60}")
+        best = {k.removeprefix("best."): v for k, v in arrays.items() if k.startswith("best.")}
+        if best:
+            expected = {
+                name: t.shape for name, t in [*self.model.named_parameters(), *self.model.named_buffers()]
+            }
+            shapes = {name: array.shape for name, array in best.items()}
+            if shapes != expected:
+                raise ValueError(
+                    f"the early stopping best weights {shapes} do not fit the model's {expected}"
+                )
 
     # ---------------------------------------------------------------- misc
     def _callback(self, hook: str, *args: Any) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -37,6 +37,15 @@ class Adam(Optimizer):
     """
 
     decoupled_weight_decay = False  # AdamW: True
+    state_spec: ClassVar[dict[str, str]] = {
+        "step": "count",
+        "exp_avg": "array",
+        "exp_avg_sq": "array",
+        "max_exp_avg_sq": "array",
+    }
+
+    def required_state(self, group: ParamGroup) -> set[str]:
+        return {"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if group["amsgrad"] else set())
 
     def __init__(
         self,

@@ -25,7 +25,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -42,6 +42,11 @@ class Optimizer:
     group) or of dicts (several groups, each with `"params"` and optional
     per-group hyperparameters overriding `defaults`).
     """
+
+    #: The per-parameter state `step()` keeps: name -> "array" (of the parameter's shape)
+    #: or "count" (an int >= 0). `load_state_dict` refuses any other name; empty (the
+    #: default): any name, holding an array or a number.
+    state_spec: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, params: Params, defaults: Mapping[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -107,6 +112,10 @@ class Optimizer:
         """
         raise NotImplementedError(f"{self.name} must define check_group()")
 
+    def required_state(self, group: ParamGroup) -> set[str]:
+        """The `state_spec` names every parameter of `group` holds once it has any state."""
+        return set()
+
     # --------------------------------------------------------------- step
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns closure() if given."""
@@ -153,58 +162,134 @@ class Optimizer:
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore groups' hyperparameters and per-parameter state from `state_dict()`.
 
-        The groups must hold as many parameters as when it was saved, and every
-        state array must have its parameter's shape; nothing changes if a check
-        fails. Arrays are copied in, converted to the parameter's dtype.
+        The groups must hold as many parameters as when it was saved, every
+        hyperparameter must be there and valid (`check_group`), and every state
+        entry must be a number or an array of its parameter's shape, under a
+        name this optimizer keeps (`state_spec`). Nothing changes if a check
+        fails (ValueError naming the group, parameter index and entry). Arrays
+        are copied in, converted to the parameter's dtype.
         """
-        groups = state_dict.get("param_groups")
-        saved_state = state_dict.get("state")
-        if not isinstance(groups, list) or not isinstance(saved_state, Mapping):
-            raise ValueError(f"{self.name}.load_state_dict: expected a dict with 'state' and 'param_groups'")
+        self.prepare_load_state_dict(state_dict)()
+
+    def prepare_load_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+        """Check `state_dict` as `load_state_dict` does, changing nothing, and return a
+        function that applies it and cannot fail: a caller restoring several objects
+        (`load_checkpoint`) checks them all before it changes any."""
+        where = f"{self.name}.load_state_dict"
+        groups = state_dict.get("param_groups") if isinstance(state_dict, Mapping) else None
+        saved_state = state_dict.get("state") if isinstance(state_dict, Mapping) else None
+        if not isinstance(groups, list | tuple) or not isinstance(saved_state, Mapping):
+            raise ValueError(f"{where}: expected a dict with 'state' (a dict) and 'param_groups' (a list)")
         if len(groups) != len(self.param_groups):
             raise ValueError(
-                f"{self.name}.load_state_dict: the state dict has {len(groups)} parameter group(s), "
+                f"{where}: the state dict has {len(groups)} parameter group(s), "
                 f"this optimizer {len(self.param_groups)}"
             )
         by_index: dict[int, Tensor] = {}
+        group_of: dict[int, ParamGroup] = {}
+        new_groups = []
         for i, (saved, group) in enumerate(zip(groups, self.param_groups, strict=True)):
-            if len(saved["params"]) != len(group["params"]):
+            indices = saved.get("params") if isinstance(saved, Mapping) else None
+            if not isinstance(indices, list | tuple) or not all(_is_int(k) for k in indices):
+                raise ValueError(f"{where}: parameter group {i} has no 'params' list of parameter indices")
+            if len(indices) != len(group["params"]):
                 raise ValueError(
-                    f"{self.name}.load_state_dict: parameter group {i} has {len(saved['params'])} "
+                    f"{where}: parameter group {i} has {len(indices)} "
                     f"parameter(s) in the state dict but {len(group['params'])} in this optimizer"
                 )
-            by_index.update(zip((int(k) for k in saved["params"]), group["params"], strict=True))
+            if set(indices) & set(by_index) or len(set(indices)) != len(indices):
+                raise ValueError(f"{where}: parameter group {i} repeats a parameter index")
+            missing = sorted(set(self.defaults) - set(saved))
+            if missing:
+                raise ValueError(f"{where}: parameter group {i} has no hyperparameter(s) {missing}")
+            new_group = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+            try:
+                self.check_group(new_group)
+            except (TypeError, ValueError, KeyError) as err:
+                raise ValueError(f"{where}: parameter group {i}: {_reason(err)}") from None
+            new_groups.append(new_group)
+            for k, p in zip(indices, group["params"], strict=True):
+                by_index[int(k)], group_of[int(k)] = p, new_group
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, entries in saved_state.items():
-            p = by_index.get(int(key))
+            index = int(key) if _is_int(key) or (isinstance(key, str) and key.isdigit()) else None
+            p = by_index.get(index) if index is not None else None
             if p is None:
-                raise ValueError(f"{self.name}.load_state_dict: state for unknown parameter index {key}")
-            converted = {}
-            for name, value in entries.items():
-                if isinstance(value, np.ndarray | Tensor):
-                    array = value.data if isinstance(value, Tensor) else value
-                    if array.shape != p.shape:
-                        raise ValueError(
-                            f"{self.name}.load_state_dict: state '{name}' of parameter {key} has shape "
-                            f"{array.shape} but the parameter has shape {p.shape}"
-                        )
-                    value = np.array(array, dtype=p.dtype, copy=True)
-                converted[name] = value
-            new_state[p] = converted
-        new_groups = []
-        for saved, group in zip(groups, self.param_groups, strict=True):
-            new_group = {**group, **{k: v for k, v in saved.items() if k != "params"}}
-            self.check_group(new_group)
-            new_groups.append(new_group)
-        for group, new_group in zip(self.param_groups, new_groups, strict=True):
-            group.update(new_group)
-        self.state = new_state
+                raise ValueError(f"{where}: state for unknown parameter index {key!r}")
+            if p in new_state:
+                raise ValueError(f"{where}: the state of parameter {index} is given twice")
+            if not isinstance(entries, Mapping):
+                raise ValueError(
+                    f"{where}: the state of parameter {key} is a {type(entries).__name__}, not a dict"
+                )
+            new_state[p] = self._checked_param_state(where, key, entries, p, group_of[index])
+        new_state = {p: s for p, s in new_state.items() if s}
+
+        def apply() -> None:
+            for group, new_group in zip(self.param_groups, new_groups, strict=True):
+                group.update(new_group)
+            self.state = new_state
+
+        return apply
+
+    def _checked_param_state(
+        self, where: str, key: Any, entries: Mapping[str, Any], p: Tensor, group: ParamGroup
+    ) -> dict[str, Any]:
+        """One parameter's saved state, checked against `state_spec` and converted (arrays copied)."""
+        spec = self.state_spec
+        names = set(entries)
+        unknown = sorted(map(str, names - set(spec))) if spec else []
+        missing = sorted(self.required_state(group) - names) if names else []
+        if unknown or missing:
+            raise ValueError(
+                f"{where}: the state of parameter {key} has unknown entries {unknown}, "
+                f"missing entries {missing} (a {self.name} keeps {sorted(spec)})"
+            )
+        converted: dict[str, Any] = {}
+        for name, value in entries.items():
+            kind = spec.get(name, "array" if isinstance(value, np.ndarray | Tensor) else "number")
+            if kind == "array":
+                array = value.data if isinstance(value, Tensor) else value
+                if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiu":
+                    what = f"dtype {array.dtype}" if isinstance(array, np.ndarray) else type(value).__name__
+                    raise ValueError(
+                        f"{where}: state '{name}' of parameter {key} is {what}, expected a numeric array"
+                    )
+                if array.shape != p.shape:
+                    raise ValueError(
+                        f"{where}: state '{name}' of parameter {key} has shape "
+                        f"{array.shape} but the parameter has shape {p.shape}"
+                    )
+                converted[name] = np.array(array, dtype=p.dtype, copy=True)
+            elif kind == "count" and not (_is_int(value) and value >= 0):
+                raise ValueError(
+                    f"{where}: state '{name}' of parameter {key} is {value!r:.60}, expected an int >= 0"
+                )
+            elif kind == "number" and not (
+                isinstance(value, int | float | np.number)
+                and not isinstance(value, bool)
+                and np.isfinite(value)
+            ):
+                raise ValueError(
+                    f"{where}: state '{name}' of parameter {key} is {value!r:.60}, expected a number"
+                )
+            else:
+                converted[name] = int(value) if kind == "count" else value
+        return converted
 
 
 def require(optimizer: str, name: str, value: Any, ok: bool, expected: str) -> None:
     """Raise `ValueError("SGD: invalid lr=-1 (expected lr > 0)")` unless `ok`."""
     if not ok:
         raise ValueError(f"{optimizer}: invalid {name}={value!r} (expected {expected})")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _reason(err: BaseException) -> str:
+    return str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
 
 
 # ----------------------------------------------------- elementwise updates on all cores

@@ -16,7 +16,7 @@ parameter bytes). Each update allocates at most one parameter-sized temporary
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -29,6 +29,8 @@ class SGD(Optimizer):
     Raises ValueError for lr <= 0, momentum / dampening outside [0, 1),
     weight_decay < 0, or nesterov without momentum (or with dampening).
     """
+
+    state_spec: ClassVar[dict[str, str]] = {"momentum_buffer": "array"}
 
     def __init__(
         self,
