@@ -1,6 +1,8 @@
 """Module 10: the IDX parser checks magic numbers, dimensions and lengths, and names the file."""
 
 import gzip
+import math
+import re
 
 import numpy as np
 import pytest
@@ -78,6 +80,30 @@ def test_truncated_payload():
     raw = encode_idx(images())
     with pytest.raises(IDXError, match=rf"f: truncated: {len(raw) - 1} bytes.*need {len(raw)}"):
         parse_idx(raw[:-1], name="f")
+
+
+@pytest.mark.parametrize(
+    "dims",
+    [
+        (2**32 - 1, 2**32 - 1),  # 2^64 - 2^33 + 1 items: an int64 product wraps to a negative size
+        (2**16, 2**16, 2**16, 2**16),  # 2^64 items: an int64 product wraps to 0, "matching" a bare header
+    ],
+)
+def test_header_whose_size_overflows_int64_is_named_not_wrapped(tmp_path, dims):
+    """Sizes are Python ints: the error names the file, the dimensions, the true size the header
+    claims (never a wrapped one) and the size present; no reshape error from NumPy."""
+    header = bytes([0, 0, 0x08, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
+    claimed = len(header) + math.prod(dims)
+    assert claimed > 2**63  # beyond int64
+    path = tmp_path / "huge.idx"
+    path.write_bytes(header)
+    expected = rf"IDX file {re.escape(str(path))}: truncated: {len(header)} bytes, but dimensions {re.escape(str(dims))} of uint8 need {claimed}$"
+    with pytest.raises(IDXError, match=expected):
+        read_idx(path)
+    with pytest.raises(
+        IDXError, match=rf"IDX file f: truncated: {len(header) + 7} bytes, .* need {claimed}$"
+    ):
+        parse_idx(header + bytes(7), name="f")
 
 
 def test_trailing_bytes():

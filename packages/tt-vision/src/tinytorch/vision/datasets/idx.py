@@ -18,6 +18,7 @@ truncated or corrupted file.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -87,7 +88,7 @@ def parse_idx(
     ):
         expected = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
         raise IDXError(f"IDX file {name}: dimensions {dims}, expected {expected}")
-    count = int(np.prod(dims, dtype=np.int64))
+    count = math.prod(dims)  # a Python int: an int64 product of four uint32 dims can wrap around
     expected_bytes = header + count * dtype.itemsize
     if len(view) != expected_bytes:
         problem = "truncated" if len(view) < expected_bytes else "has trailing bytes"
