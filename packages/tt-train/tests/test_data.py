@@ -194,6 +194,22 @@ def test_random_split_bad_lengths():
     assert len(random_split(numbered(10), [10], seed=0)[0]) == 10
 
 
+@pytest.mark.parametrize(
+    ("lengths", "message"),
+    [
+        ([11, -1], r"random_split: length at index 1 is -1, expected a length >= 0 \(lengths \[11, -1\]\)"),
+        ([-2, 6, 6], r"length at index 0 is -2"),
+        ([1.5, -0.5], r"random_split: fraction at index 0 is 1\.5, expected a fraction between 0 and 1"),
+        ([0.5, 0.75, -0.25], r"fraction at index 2 is -0\.25, expected a fraction between 0 and 1"),
+        ([0.5, float("nan")], r"fraction at index 1 is nan"),
+    ],
+)
+def test_random_split_names_a_negative_length_or_a_fraction_out_of_range(lengths, message):
+    """Each of these adds up (to 10 or to 1): the error names the bad entry, not the sum."""
+    with pytest.raises(ValueError, match=message):
+        random_split(numbered(10), lengths, seed=0)
+
+
 def test_subset_of_a_tensor_dataset_keeps_the_fast_path():
     train, _ = random_split(numbered(10), [7, 3], seed=1)
     assert hasattr(train, "get_batch") and not hasattr(Subset(Squares(3), [0]), "get_batch")

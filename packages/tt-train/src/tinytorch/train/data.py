@@ -114,13 +114,28 @@ def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:
         raise ValueError("random_split: give at least one length")
     if all(isinstance(x, int | np.integer) for x in lengths):
         sizes = [int(x) for x in lengths]
-    elif math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and all(0 <= x <= 1 for x in lengths):
+        # a negative length can still add up ([11, -1] for 10 samples): name it, not the sum
+        for i, size in enumerate(sizes):
+            if size < 0:
+                raise ValueError(
+                    f"random_split: length at index {i} is {size}, expected a length >= 0 (lengths {sizes})"
+                )
+    else:
+        for i, frac in enumerate(lengths):
+            if not 0 <= frac <= 1:  # also NaN
+                raise ValueError(
+                    f"random_split: fraction at index {i} is {frac}, expected a fraction between 0 and 1 "
+                    f"(lengths {list(lengths)})"
+                )
+        if not (math.isclose(sum(lengths), 1) and sum(lengths) <= 1):
+            raise ValueError(
+                f"random_split: lengths {list(lengths)} are neither ints nor fractions summing to 1 "
+                f"(they sum to {sum(lengths)})"
+            )
         sizes = [math.floor(n * frac) for frac in lengths]
         for i in range(n - sum(sizes)):  # the remainder, one each, round-robin
             sizes[i % len(sizes)] += 1
-    else:
-        raise ValueError(f"random_split: lengths {list(lengths)} are neither ints nor fractions summing to 1")
-    if any(s < 0 for s in sizes) or sum(sizes) != n:
+    if sum(sizes) != n:
         raise ValueError(f"random_split: lengths {sizes} do not add up to the dataset's length {n}")
     return sizes
 
