@@ -5,6 +5,8 @@ written in module 05, with the engine, so every test that calls backward
 through them is graded here.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -114,6 +116,32 @@ def test_fused_linear_and_reference_give_the_same_gradients():
         grads.append([x.grad.data, layer.weight.grad.data, layer.bias.grad.data])
     for fused, reference in zip(*grads, strict=True):
         np.testing.assert_allclose(fused, reference, rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [F.linear, F.linear_reference], ids=["fused", "reference"])
+def test_linear_with_zero_in_features_backpropagates_to_the_bias(fn):
+    """Linear(0, 4) on (5, 0): dL/db is the upstream gradient summed over the batch; the (4, 0)
+    weight and the (5, 0) input get empty gradients of their own shapes (PyTorch's results)."""
+    layer = nn.Linear(0, 4, dtype="float64")
+    x = Tensor(np.zeros((5, 0)), requires_grad=True)
+    upstream = np.arange(20.0).reshape(5, 4)
+    (fn(x, layer.weight, layer.bias) * Tensor(upstream)).sum().backward()
+    np.testing.assert_array_equal(layer.bias.grad.data, [40.0, 45.0, 50.0, 55.0])
+    assert layer.weight.grad.shape == (4, 0) and x.grad.shape == (5, 0)
+
+
+@pytest.mark.parametrize(
+    ("in_features", "out_features", "shape"), [(3, 0, (5, 3)), (4, 3, (0, 4)), (0, 2, (2, 3, 0))]
+)
+def test_linear_other_zero_sizes_backpropagate_zeros_of_the_right_shapes(in_features, out_features, shape):
+    layer = nn.Linear(in_features, out_features, dtype="float64")
+    x = Tensor(np.ones(shape), requires_grad=True)
+    layer(x).sum().backward()
+    assert x.grad.shape == shape and layer.weight.grad.shape == (out_features, in_features)
+    np.testing.assert_array_equal(x.grad.data, np.zeros(shape))  # no output depends on x, or no x at all
+    np.testing.assert_array_equal(layer.weight.grad.data, np.zeros((out_features, in_features)))
+    expected_db = np.full(out_features, math.prod(shape[:-1]), dtype=np.float64)  # one per batch position
+    np.testing.assert_array_equal(layer.bias.grad.data, expected_db)
 
 
 def test_linear_weight_grad_is_contiguous_and_in_weight_layout():

@@ -73,6 +73,38 @@ def test_linear_functional_and_reference_agree():
     )
 
 
+def test_linear_with_zero_in_features_outputs_the_bias_as_pytorch():
+    """Linear(0, 4): W is (4, 0), x @ W.T is an (N, 4) sum over nothing (zeros), so y is the
+    bias broadcast, as in PyTorch. Init divides by no zero fan (the bias bound is 0: zeros)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divide-by-zero RuntimeWarning
+        layer = Linear(0, 4)
+    assert layer.weight.shape == (4, 0) and layer.bias.shape == (4,)
+    np.testing.assert_array_equal(layer.bias.data, np.zeros(4, np.float32))
+    layer.bias.data[...] = [1, 2, 3, 4]
+    out = layer(Tensor(np.zeros((5, 0), np.float32)))
+    assert out.shape == (5, 4) and out.dtype == tc.float32
+    np.testing.assert_array_equal(out.data, np.tile(np.float32([1, 2, 3, 4]), (5, 1)))
+    assert layer(Tensor(np.zeros((2, 3, 0), np.float32))).shape == (2, 3, 4)
+    np.testing.assert_array_equal(layer(Tensor(np.zeros(0, np.float32))).data, [1, 2, 3, 4])  # 1-D input
+    x = Tensor(np.zeros((5, 0), np.float32))
+    np.testing.assert_array_equal(Linear(0, 4, bias=False)(x).data, np.zeros((5, 4), np.float32))
+    np.testing.assert_array_equal(F.linear_reference(x, layer.weight, layer.bias).data, out.data)
+
+
+@pytest.mark.parametrize(
+    ("in_features", "out_features", "shape", "expected"),
+    [
+        (3, 0, (5, 3), (5, 0)),  # no outputs
+        (4, 3, (0, 4), (0, 3)),  # an empty batch
+        (0, 0, (2, 0), (2, 0)),
+    ],
+)
+def test_linear_other_zero_sizes_give_pytorchs_shapes(in_features, out_features, shape, expected):
+    out = Linear(in_features, out_features)(Tensor(np.ones(shape, np.float32)))
+    assert out.shape == expected and out.data.size == math.prod(expected)
+
+
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [

@@ -68,6 +68,28 @@ def test_linear_backward_matches_torch(dtype, data):
     )
 
 
+@pytest.mark.parametrize(
+    ("n_in", "n_out", "batch"), [(0, 4, (5,)), (0, 4, (2, 3)), (3, 0, (5,)), (4, 3, (0,)), (0, 0, (2,))]
+)
+@settings(max_examples=3, deadline=None)
+@given(data=st.data())
+def test_linear_with_a_zero_size_backward_matches_torch(n_in, n_out, batch, data):
+    """Linear(0, 4) on (5, 0) (and other empty sizes): torch gives the bias the upstream gradient
+    summed over the batch and the (4, 0) weight and (5, 0) input empty gradients; so must we."""
+    x = data.draw(float_arrays(np.float64, (*batch, n_in)))
+    w = data.draw(float_arrays(np.float64, (n_out, n_in), -1, 1))
+    b = data.draw(float_arrays(np.float64, (n_out,), -1, 1))
+    for fn in (F.linear, F.linear_reference):
+        check(
+            fn,
+            torch.nn.functional.linear,
+            [x, w, b],
+            grads=[True, True, True],
+            data=data,
+            what=f"{fn.__name__}",
+        )
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_mlp_parameter_gradients_match_torch_after_loading_its_weights(dtype):
     tt_model = nn.Sequential(nn.Linear(6, 5, dtype=dtype), nn.Tanh(), nn.Linear(5, 4, dtype=dtype), nn.GELU())

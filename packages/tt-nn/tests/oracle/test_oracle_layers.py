@@ -1,5 +1,7 @@
 """Module 04: Linear and Sequential against torch.nn — weights exchanged both ways by state_dict."""
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -92,3 +94,24 @@ def test_linear_init_has_torchs_distribution():
     quantiles = np.linspace(0.1, 0.9, 9)
     a, b = ours.weight.data, theirs.weight.detach().numpy()
     np.testing.assert_allclose(np.quantile(a, quantiles), np.quantile(b, quantiles), atol=0.03 * bound)
+
+
+ZERO_SIZES = [(0, 4, (5,)), (0, 4, (2, 3)), (3, 0, (5,)), (4, 3, (0,)), (0, 0, (2,))]  # in, out, batch
+
+
+@pytest.mark.parametrize(("n_in", "n_out", "batch"), ZERO_SIZES)
+def test_linear_with_a_zero_size_matches_torch(n_in, n_out, batch):
+    """torch.nn.Linear(0, 4) returns (5, 4) for a (5, 0) input: the bias broadcast over an empty
+    sum; its init leaves the (4, 0) weight alone (with a "no-op" warning) and draws the bias from
+    U(0, 0), zeros. Ours: the same shapes and values, both ways through state_dict."""
+    with pytest.warns(UserWarning, match="zero-element") if n_in * n_out == 0 else contextlib.nullcontext():
+        theirs = torch.nn.Linear(n_in, n_out)
+    ours = nn.Linear(n_in, n_out)
+    for name in ("weight", "bias"):
+        assert getattr(ours, name).shape == tuple(getattr(theirs, name).shape), name
+    if n_in == 0:  # bound 1/sqrt(fan_in) is taken as 0: both biases are zeros
+        np.testing.assert_array_equal(ours.bias.data, theirs.bias.detach().numpy())
+    x = np.random.default_rng(0).standard_normal((*batch, n_in)).astype(np.float32)
+    torch.nn.init.uniform_(theirs.bias, -1, 1)  # a bias that shows whether it was added
+    ours.load_state_dict(theirs.state_dict())
+    assert_matches(ours(Tensor(x)).data, theirs(torch.from_numpy(x)), f"Linear({n_in}, {n_out}) on {x.shape}")

@@ -13,6 +13,7 @@ measures the two against each other (benchmarks/bench_nn.py).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,8 @@ class Linear(Function):
         ctx.save_for_backward(x, weight)
         # One 2-D GEMM over all batch positions: NumPy's N-D matmul against a 2-D
         # weight loops over the leading dimensions outside BLAS (~100x slower for (12, 64, 128)).
-        out = x.reshape(-1, x.shape[-1]) @ weight.T  # (N, in) @ (in, out) -> (N, out); W.T is a view
+        n = math.prod(x.shape[:-1])  # N, not -1: a (5, 0) input has no size to infer N from
+        out = x.reshape(n, x.shape[-1]) @ weight.T  # (N, in) @ (in, out) -> (N, out); W.T is a view
         if bias is not None:
             out += bias  # (out,) broadcasts over the batch; in place on the fresh result
         return out.reshape(*x.shape[:-1], weight.shape[0])  # (*, out)
@@ -40,9 +42,10 @@ class Linear(Function):
         ### BEGIN SOLUTION 05
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        g2 = grad.reshape(-1, grad.shape[-1])  # (N, out), N = all batch positions
+        n = math.prod(x.shape[:-1])  # N = all batch positions (explicit: in or out may be 0)
+        g2 = grad.reshape(n, grad.shape[-1])  # (N, out)
         dx = (g2 @ weight).reshape(x.shape) if need_x else None  # (N, out) @ (out, in) -> (*, in)
-        dw = g2.T @ x.reshape(-1, x.shape[-1]) if need_w else None  # (out, N) @ (N, in)
+        dw = g2.T @ x.reshape(n, x.shape[-1]) if need_w else None  # (out, N) @ (N, in)
         db = g2.sum(axis=0) if need_b else None  # (out,): the bias was used by every row
         return dx, dw, db
         ### END SOLUTION
