@@ -4,6 +4,7 @@ No network: every download goes through a fake downloader serving bytes from a d
 """
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -357,6 +358,49 @@ def test_unpickler_refuses_object_arrays_and_other_numpy_functions():
 
     with pytest.raises(UnsafePickleError, match=r"numpy.*load"):
         load_numpy_pickle(pickle.dumps(Sneaky()))
+
+
+def _with_dtype_state(array, state):
+    """A protocol-2 pickle of `array` whose dtype BUILD (`dtype.__setstate__`) gets `state`."""
+
+    class Crafted(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, np.dtype):
+                cls, args, _ = obj.__reduce__()
+                return cls, args, state
+            return NotImplemented
+
+    buffer = io.BytesIO()
+    Crafted(buffer, protocol=2).dump(array)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("dtype", "state", "refused"),
+    [
+        ("f8", (3, "<", None, None, None, -1, -1, 0x01), "flags 0x1"),  # "holds objects"
+        ("f8", (3, "<", None, None, None, -1, -1, 0x3F), "flags 0x3f"),
+        ("S4", (3, "|", None, None, None, 64, 1, 0), "item size 64"),  # reads past the buffer
+        ("f8", (3, "<", None, ("a",), {"a": (np.dtype("f8"), 0)}, 8, 1, 16), "fields"),
+        ("f8", (3, "<", None, None, None, "x", -1, 0), "TypeError"),
+    ],
+    ids=["hasobject", "all-flags", "larger-item", "fields", "malformed"],
+)
+def test_unpickler_refuses_a_dtype_build_that_is_not_a_plain_dtype(dtype, state, refused):
+    """BUILD on a dtype once let a float64 flagged as holding objects through; NumPy then failed
+    with internal errors (SystemError) when the array was used or freed."""
+    payload = _with_dtype_state(np.arange(4).astype(dtype), state)
+    with pytest.raises(UnsafePickleError, match=rf"refusing a (malformed )?NumPy dtype state.*{refused}"):
+        load_numpy_pickle(payload)
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 5])
+def test_unpickler_keeps_the_dtype_builds_of_real_pickles(protocol):
+    values = [np.arange(6).astype(d) for d in ("f2", "f4", ">f8", "i1", "<u8", "?", "c8", "S3", "U2")]
+    payload = pickle.dumps(values, protocol=protocol)
+    for expected, back in zip(pickle.loads(payload), load_numpy_pickle(payload), strict=True):
+        assert back.dtype == expected.dtype and back.dtype.flags == expected.dtype.flags
+        np.testing.assert_array_equal(back, expected)
 
 
 def test_unpickler_reports_a_truncated_pickle():

@@ -246,7 +246,7 @@ def check_state(path: PathLike, state: Any) -> None:
     if not isinstance(state, dict):
         _fail(path, f"the state metadata is a {type(state).__name__}, not a JSON object")
     epoch = state.get("epoch")
-    if not (_is_int(epoch) and epoch >= 0):
+    if not (isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0):
         _fail(path, f"epoch is {epoch!r:.60}, expected an int >= 0")
     try:
         check_rng_state(state.get("rng"), generator().bit_generator)
@@ -254,7 +254,10 @@ def check_state(path: PathLike, state: Any) -> None:
         _fail(path, f"the global RNG state is {err}")
     if not isinstance(state.get("extra", {}), dict):
         _fail(path, f"extra is a {type(state['extra']).__name__}, not a dict")
-    shapes = {"optimizer": {"param_groups": list, "state": dict}, "scheduler": {"state": dict}}
+    shapes: dict[str, dict[str, type]] = {
+        "optimizer": {"param_groups": list, "state": dict},
+        "scheduler": {"state": dict},
+    }
     for key, fields in shapes.items():
         saved = state.get(key)
         if saved is None:

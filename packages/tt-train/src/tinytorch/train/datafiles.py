@@ -31,7 +31,8 @@ API; package registries stay reachable where other hosts are not, e.g. CI).
 file extracted from an archive) in the cache the same verified, atomic way.
 
 `load_numpy_pickle(fileobj)` unpickles NumPy arrays and nothing else: a
-pickle can run any code when loaded, so only array reconstruction is allowed.
+pickle can run any code when loaded, so only array reconstruction is allowed,
+and a dtype's pickled state (BUILD) must leave it a plain dtype.
 
 Downloads go through a `Downloader`, `(url, dest_path) -> None`; the default,
 `urllib_download`, uses urllib with a timeout (`DEFAULT_TIMEOUT`) and HTTPS
@@ -59,7 +60,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -403,7 +404,58 @@ _ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
 }
 
 
-class _NumpyOnlyUnpickler(pickle.Unpickler):
+#: Kinds of dtype a pickle's BUILD may leave a dtype as: bool, ints, floats, complex, bytes, str.
+_PLAIN_KINDS = "biufcSU"
+
+
+def _check_dtype_state(dtype: np.dtype[Any], state: Any) -> None:
+    """Refuse BUILD (`dtype.__setstate__(state)`) unless the dtype it makes is a plain one.
+
+    A pickle writes a dtype as `numpy.dtype("f8", False, True)` then BUILD with its
+    state (byte order, fields, element size, alignment, flags), and NumPy takes the
+    flags as given: a float64 flagged as holding objects made NumPy fail with internal
+    errors (SystemError) when the array was used or freed. So the state is tried on a
+    copy first; the result must be a plain dtype of `_PLAIN_KINDS` (no fields, no
+    subarray, no metadata) equal to the one its type string names, flags and
+    alignment included, of the same item size (an array may already use `dtype`).
+    """
+    cls, args, _ = dtype.__reduce__()
+    probe = cls(*args)  # a new dtype to try the state on (np.dtype(dtype, copy=True) is dtype itself)
+    try:
+        probe.__setstate__(state)  # type: ignore[attr-defined]
+    except Exception as err:  # NumPy raises TypeError or ValueError for a malformed state
+        raise UnsafePickleError(
+            f"pickle: refusing a malformed NumPy dtype state ({_describe(err)})"
+        ) from None
+    plain = np.dtype(probe.str) if probe.kind in _PLAIN_KINDS and probe.names is None else None
+    if (
+        plain is None
+        or probe.subdtype is not None
+        or probe.metadata is not None
+        or probe != plain
+        or (probe.flags, probe.alignment, probe.itemsize) != (plain.flags, plain.alignment, dtype.itemsize)
+    ):
+        raise UnsafePickleError(
+            f"pickle: refusing a NumPy dtype state that makes {dtype} something other than a plain "
+            f"number, bytes or str dtype (kind {probe.kind!r}, flags {probe.flags:#x}, "
+            f"item size {probe.itemsize}, fields {probe.names})"
+        )
+
+
+class _NumpyOnlyUnpickler(pickle._Unpickler):
+    """The pure-Python unpickler (the C one cannot check BUILD), admitting NumPy arrays only."""
+
+    dispatch: ClassVar[dict[int, Callable[..., Any]]] = dict(pickle._Unpickler.dispatch)
+
+    def load_build(self) -> None:
+        """BUILD: `obj.__setstate__(state)`; on a NumPy dtype only if the result is plain."""
+        state, obj = self.stack[-1], self.stack[-2]  # type: ignore[attr-defined]
+        if isinstance(obj, np.dtype):
+            _check_dtype_state(obj, state)
+        super().load_build()  # type: ignore[misc]
+
+    dispatch[pickle.BUILD[0]] = load_build
+
     def find_class(self, module: str, name: str) -> Any:
         ### BEGIN SOLUTION 10
         allowed = _ALLOWED_GLOBALS.get((module, name))
@@ -425,7 +477,10 @@ def load_numpy_pickle(fileobj: BinaryReader | bytes, *, encoding: str = "latin1"
     protocol 5) `numpy(._)core.numeric._frombuffer` are allowed, plus
     `_codecs.encode(str, "latin1")`, the way protocol 2 stores bytes.
     Anything else (e.g. `os.system`) raises UnsafePickleError before it is
-    called. `encoding="latin1"` reads Python 2 pickles of NumPy arrays.
+    called, and so does a dtype state (BUILD) that would make a dtype other
+    than a plain bool, int, float, complex, bytes or str one of its own size
+    (e.g. a float64 flagged as holding Python objects). `encoding="latin1"`
+    reads Python 2 pickles of NumPy arrays.
     """
     stream = io.BytesIO(fileobj) if isinstance(fileobj, bytes | bytearray) else fileobj
     try:

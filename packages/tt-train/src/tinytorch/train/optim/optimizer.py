@@ -190,7 +190,7 @@ class Optimizer:
         new_groups = []
         for i, (saved, group) in enumerate(zip(groups, self.param_groups, strict=True)):
             indices = saved.get("params") if isinstance(saved, Mapping) else None
-            if not isinstance(indices, list | tuple) or not all(_is_int(k) for k in indices):
+            if not isinstance(indices, list | tuple) or not all(_is_int(k) and k >= 0 for k in indices):
                 raise ValueError(f"{where}: parameter group {i} has no 'params' list of parameter indices")
             if len(indices) != len(group["params"]):
                 raise ValueError(
@@ -212,8 +212,8 @@ class Optimizer:
                 by_index[int(k)], group_of[int(k)] = p, new_group
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, entries in saved_state.items():
-            index = int(key) if _is_int(key) or (isinstance(key, str) and key.isdigit()) else None
-            p = by_index.get(index) if index is not None else None
+            index = int(key) if _is_int(key) or (isinstance(key, str) and key.isdigit()) else -1
+            p = by_index.get(index)
             if p is None:
                 raise ValueError(f"{where}: state for unknown parameter index {key!r}")
             if p in new_state:
