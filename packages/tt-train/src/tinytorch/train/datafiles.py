@@ -419,10 +419,12 @@ def _check_dtype_state(dtype: np.dtype[Any], state: Any) -> None:
     subarray, no metadata) equal to the one its type string names, flags and
     alignment included, of the same item size (an array may already use `dtype`).
     """
-    cls, args, _ = dtype.__reduce__()
-    probe = cls(*args)  # a new dtype to try the state on (np.dtype(dtype, copy=True) is dtype itself)
+    reduced: Any = dtype.__reduce__()  # (np.dtype, ("f8", False, True), state)
+    probe: Any = np.dtype(
+        *reduced[1]
+    )  # a new dtype to try the state on (np.dtype(dtype, copy=True) is dtype)
     try:
-        probe.__setstate__(state)  # type: ignore[attr-defined]
+        probe.__setstate__(state)
     except Exception as err:  # NumPy raises TypeError or ValueError for a malformed state
         raise UnsafePickleError(
             f"pickle: refusing a malformed NumPy dtype state ({_describe(err)})"
