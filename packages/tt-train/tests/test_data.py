@@ -227,5 +227,67 @@ def test_trainer_fits_from_data_loaders():
         DataLoader(train, batch_size=16, shuffle=True, seed=0), epochs=5, val=DataLoader(val, 32)
     )
     assert history[-1]["val_accuracy"] > 0.9 and history[-1]["loss"] < history[0]["loss"]
-    with pytest.raises(TypeError, match="DataLoader"):
-        trainer.fit(train, epochs=1)
+
+
+class Recording(TensorDataset):
+    """A TensorDataset that records the indices of every batch the DataLoader asks for."""
+
+    def __init__(self, *tensors):
+        super().__init__(*tensors)
+        self.requests = []
+
+    def get_batch(self, indices):
+        self.requests.append(np.array(indices))
+        return super().get_batch(indices)
+
+
+def fit_on_a_dataset(seed, n=150, epochs=3):
+    """trainer.fit(dataset, epochs) as the course plan writes it, after manual_seed(seed)."""
+    x, y = blobs(n=n)
+    data = Recording(x, y)
+    model = mlp()
+    tc.manual_seed(seed)
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.2, momentum=0.9), CrossEntropyLoss())
+    history = trainer.fit(data, epochs=epochs)
+    return data.requests, model, history
+
+
+def test_trainer_fit_batches_a_dataset_shuffled_by_64_and_seeded():
+    requests, model, history = fit_on_a_dataset(seed=0)
+    assert [len(r) for r in requests] == [64, 64, 22] * 3  # DataLoader(dataset, batch_size=64, shuffle=True)
+    epochs = [np.concatenate(requests[3 * i : 3 * i + 3]) for i in range(3)]
+    for order in epochs:
+        np.testing.assert_array_equal(np.sort(order), np.arange(150))  # every sample once per epoch
+    assert not np.array_equal(epochs[0], np.arange(150)) and not np.array_equal(epochs[0], epochs[1])
+    assert history[-1]["loss"] < 0.5 * history[0]["loss"]
+    again, model_again, _ = fit_on_a_dataset(seed=0)  # manual_seed before fit fixes the order
+    assert all(np.array_equal(a, b) for a, b in zip(requests, again, strict=True))
+    for p, q in zip(model.parameters(), model_again.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+    other, _, _ = fit_on_a_dataset(seed=1)
+    assert not np.array_equal(requests[0], other[0])
+
+
+def test_trainer_evaluate_and_val_batch_a_dataset_in_order_with_its_batch_size():
+    x, y = blobs(n=120)
+    model = mlp()
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss(), batch_size=50)
+    test = Recording(x, y)
+    logs = trainer.evaluate(test)
+    assert [r.tolist() for r in test.requests] == [
+        list(range(0, 50)),
+        list(range(50, 100)),
+        list(range(100, 120)),
+    ]
+    assert logs == pytest.approx(trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=50)))
+    assert set(logs) == {"loss", "accuracy"} and 0 <= logs["accuracy"] <= 1
+    val = Recording(x[:30], y[:30])
+    train = Recording(x[30:], y[30:])
+    history = trainer.fit(train, epochs=2, val=val)
+    assert [len(r) for r in train.requests] == [50, 40] * 2 and "val_accuracy" in history[-1]
+    assert [r.tolist() for r in val.requests] == [list(range(30))] * 2
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(
+            ValueError, match=rf"Trainer: invalid batch_size={bad!r} \(expected an int >= 1\)"
+        ):
+            Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss(), batch_size=bad)

@@ -18,11 +18,16 @@ gradient clipping, early stopping, checkpoints after every epoch
 continues an interrupted run exactly where it stopped (model, optimizer,
 scheduler, history, early stopping, global RNG and shuffling generator).
 
-Data: `train` and `val` are re-iterable collections of `(inputs, targets)`
-batches: a `DataLoader`, or simply a list of `(Tensor, Tensor)` pairs. Wrap a
-Dataset in a DataLoader to choose the batch size. The loss function must
-average over the batch (reduction "mean", every tinytorch loss's default):
-epoch values are averages weighted by batch size.
+Data: `train`, `val` and `evaluate`'s data are re-iterable collections of
+`(inputs, targets)` batches — a `DataLoader`, or simply a list of `(Tensor,
+Tensor)` pairs — or a `Dataset` (module 10), e.g. `MNIST(train=True)`, which
+the Trainer batches itself: a `DataLoader(dataset, batch_size)` with the
+Trainer's `batch_size` (default 64), shuffled for training (its seed drawn from
+tinytorch's global generator, so `manual_seed` before `fit` fixes the order),
+in order for validation and `evaluate`. Build the DataLoader yourself for any
+other choice. The loss function must average over the batch (reduction
+"mean", every tinytorch loss's default): epoch values are averages weighted by
+batch size.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ from tinytorch.train.optim.optimizer import Optimizer
 Metric = Callable[[Tensor, Tensor], float]
 LossFn = Callable[[Any, Any], Tensor]
 CHECKPOINT_NAME = "last.safetensors"
+#: The batch size of the DataLoader a Dataset given to fit/evaluate is wrapped in (PyTorch's MNIST example's).
+DEFAULT_BATCH_SIZE = 64
 HOOKS = ("on_train_begin", "on_batch_end", "on_epoch_end", "on_train_end")
 
 
@@ -73,6 +80,9 @@ class Trainer:
         checkpoint_dir: write `last.safetensors` there after every epoch.
         early_stopping: an `EarlyStopping`, or None.
         progress: show a tqdm progress bar (only when stdout is a terminal).
+        batch_size: the batch size `fit` and `evaluate` use for data given as a
+            `Dataset` (wrapped in a DataLoader, shuffled for training); batches
+            given as such are used as they are.
     """
 
     def __init__(
@@ -90,7 +100,10 @@ class Trainer:
         scheduler_interval: str = "epoch",
         binary_threshold: float = 0.0,
         clip_grad_norm: float | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"Trainer: invalid batch_size={batch_size!r} (expected an int >= 1)")
         if not isinstance(grad_accum_steps, int) or grad_accum_steps < 1:
             raise ValueError(f"Trainer: invalid grad_accum_steps={grad_accum_steps!r} (expected an int >= 1)")
         if scheduler_interval not in ("epoch", "batch"):
@@ -113,6 +126,7 @@ class Trainer:
         self.progress = progress
         self.scheduler_interval = scheduler_interval
         self.clip_grad_norm = clip_grad_norm
+        self.batch_size = batch_size
         self.history: list[Logs] = []
         self.epoch = 0  # epochs completed (continues after resume)
         self.stop_training = False
@@ -121,20 +135,21 @@ class Trainer:
     # ------------------------------------------------------------------ fit
     def fit(
         self,
-        train: Iterable[Any],
+        train: Iterable[Any] | Dataset,
         epochs: int,
-        val: Iterable[Any] | None = None,
+        val: Iterable[Any] | Dataset | None = None,
         resume: PathLike | None = None,
     ) -> list[Logs]:
         """Train until `epochs` epochs are complete in total; returns `self.history`.
 
-        With `resume=path` the run continues from that checkpoint: `epochs`
-        counts from the run's start, so `fit(train, 4, resume=...)` after a
-        checkpoint of epoch 2 trains epochs 3 and 4.
+        `train` and `val`: batches, or a Dataset batched by `self.batch_size`
+        (see the module docstring). With `resume=path` the run continues from
+        that checkpoint: `epochs` counts from the run's start, so
+        `fit(train, 4, resume=...)` after a checkpoint of epoch 2 trains epochs 3 and 4.
         """
-        _check_data(train, "train")
+        train = self._batches(train, shuffle=True)
         if val is not None:
-            _check_data(val, "val")
+            val = self._batches(val, shuffle=False)
         if not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"Trainer.fit: invalid epochs={epochs!r} (expected an int >= 0)")
         self._train_data = train
@@ -222,10 +237,11 @@ class Trainer:
         return logs
 
     # ------------------------------------------------------------- evaluate
-    def evaluate(self, data: Iterable[Any]) -> Logs:
-        """Mean loss and metrics over `data`, in eval mode under `no_grad`
-        (the model's mode is restored afterwards)."""
-        _check_data(data, "evaluate")
+    def evaluate(self, data: Iterable[Any] | Dataset) -> Logs:
+        """Mean loss and metrics over `data` (batches, or a Dataset batched in order by
+        `self.batch_size`), in eval mode under `no_grad` (the model's mode is restored
+        afterwards): `{"loss": ..., "accuracy": ...}`, one entry per metric."""
+        data = self._batches(data, shuffle=False)
         ### BEGIN SOLUTION 08
         was_training = self.model.training
         self.model.eval()
@@ -343,6 +359,13 @@ class Trainer:
                 )
 
     # ---------------------------------------------------------------- misc
+    def _batches(self, data: Iterable[Any] | Dataset, shuffle: bool) -> Iterable[Any]:
+        """`data` itself, or a Dataset wrapped in a DataLoader of `self.batch_size` (shuffled
+        by a generator seeded from tinytorch's global one when `shuffle`)."""
+        if isinstance(data, Dataset):
+            return DataLoader(data, batch_size=self.batch_size, shuffle=shuffle)
+        return data
+
     def _callback(self, hook: str, *args: Any) -> None:
         for callback in self.callbacks:
             method = getattr(callback, hook, None)
@@ -352,14 +375,6 @@ class Trainer:
                 hook == "on_epoch_end" and callable(callback) and not any(hasattr(callback, h) for h in HOOKS)
             ):
                 callback(*args)  # a plain function f(trainer, epoch, logs)
-
-
-def _check_data(data: Any, what: str) -> None:
-    if isinstance(data, Dataset):
-        raise TypeError(
-            f"Trainer: {what} is a {type(data).__name__} (single samples); pass batches, "
-            "e.g. DataLoader(dataset, batch_size=32)"
-        )
 
 
 def _unpack(batch: Any) -> tuple[Any, Any]:
