@@ -158,3 +158,48 @@ def test_works_with_the_packages_char_tokenizer(model):
     text = model.generate("abc", 5, temperature=0)
     assert isinstance(text, str) and text.startswith("abc") and len(text) == 8
     assert tok.encode(text) == model.generate(tok.encode("abc"), 5, temperature=0).tolist()
+
+
+# ------------------------------------------------------------------ non-finite logits
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+@pytest.mark.parametrize("temperature", [1.0, 0])
+def test_non_finite_logits_are_an_error_naming_the_step(model, use_cache, temperature):
+    """As torch.multinomial: NaN logits raise instead of drawing token 0 again and again.
+
+    A NaN position embedding at position 4 makes the logits read there NaN: with a prompt of
+    3 tokens (positions 0-2), those are the logits of the 3rd new token, at position 5."""
+    model.transformer.wpe.weight.data[4] = np.nan
+    with pytest.raises(
+        RuntimeError,
+        match=r"generate: new token 3 of 6 \(sequence position 5\): sample_next: probability tensor "
+        r"contains either `inf`, `nan` or element < 0: row 0 of the logits \(2, 11\) holds 11 nan",
+    ):
+        model.generate([[1, 2, 3], [4, 5, 6]], 6, temperature=temperature, seed=0, use_cache=use_cache)
+    # the first two new tokens are still fine
+    assert model.generate([1, 2, 3], 2, temperature=temperature, seed=0, use_cache=use_cache).shape == (5,)
+
+
+def test_sample_next_refuses_non_finite_logits():
+    rng = np.random.default_rng(0)
+    logits = np.zeros((3, 5))
+    logits[1, 2] = np.nan
+    logits[1, 4] = np.inf
+    for temperature in (1.0, 0.5, 0):
+        with pytest.raises(
+            RuntimeError,
+            match=r"^sample_next: probability tensor contains either `inf`, `nan` or element < 0: "
+            r"row 1 of the logits \(3, 5\) holds 1 nan \(first at token id 2\) and 1 \+inf "
+            r"\(first at token id 4\); 1 of 3 rows affected",
+        ):
+            sample_next(logits, temperature, None, rng)
+    masked = np.zeros((2, 4))
+    masked[1] = -np.inf
+    with pytest.raises(RuntimeError, match=r"row 1 of the logits \(2, 4\) holds only -inf"):
+        sample_next(masked, 1.0, 2, rng)
+    # -inf entries (masked tokens) are fine while a row keeps a finite one: they are never drawn
+    masked[1, 3] = 0.0
+    masked[0, :2] = -np.inf
+    draws = np.stack([sample_next(masked, 1.0, None, rng) for _ in range(200)])
+    assert set(draws[:, 0].tolist()) == {2, 3} and set(draws[:, 1].tolist()) == {3}

@@ -238,6 +238,11 @@ class TinyGPT(Module):
         try:
             with no_grad():
                 idx = self._generate_ids(idx, int(max_new_tokens), float(temperature), top_k, rng, use_cache)
+        except NonFiniteLogitsError as error:
+            raise NonFiniteLogitsError(
+                f"{_generate_step(error.position, idx.shape[1], int(max_new_tokens))}: {error}",
+                error.position,
+            ) from None
         finally:
             self.train(was_training)
         if text:
@@ -290,17 +295,71 @@ class TinyGPT(Module):
                     logits = self._forward_cached(out[:, length - 1 : length], caches, length - 1)
             else:  # no cache, or the window slides: recompute the last block_size tokens
                 logits = self(out[:, max(0, length - block_size) : length])[0].data[:, -1, :]
-            out[:, length] = sample_next(logits, temperature, top_k, rng)
+            out[:, length] = sample_next(logits, temperature, top_k, rng, position=length)
             length += 1
         return out
         ### END SOLUTION
 
 
+def _generate_step(position: int | None, prompt_length: int, max_new_tokens: int) -> str:
+    """'generate: new token 3 of 6 (sequence position 5)' for an error at `position`, else 'generate'."""
+    if position is None:
+        return "generate"
+    step = position - prompt_length + 1
+    return f"generate: new token {step} of {max_new_tokens} (sequence position {position})"
+
+
+class NonFiniteLogitsError(RuntimeError):
+    """Logits with NaN or +inf (or a row of only -inf) given to sampling: softmax of them is not a
+    probability distribution, so there is nothing to draw from (torch.multinomial's RuntimeError).
+
+    `position`: the sequence position of the token being drawn, when the caller said (else None).
+    """
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+def check_logits(logits: np.ndarray, op: str = "sample_next", position: int | None = None) -> None:
+    """Raise NonFiniteLogitsError naming `op`, the first bad row and what it holds if logits (B, V)
+    contain NaN or +inf or a row of only -inf. -inf entries are fine (masked tokens) while their
+    row keeps a finite logit. One isfinite pass when all is well."""
+    if np.isfinite(logits).all():
+        return
+    nan, posinf = np.isnan(logits), np.isposinf(logits)
+    bad_rows = nan.any(axis=-1) | posinf.any(axis=-1) | np.isneginf(logits).all(axis=-1)
+    if not bad_rows.any():
+        return  # only masked (-inf) entries
+    row = int(np.flatnonzero(bad_rows)[0])
+    found = [
+        f"{int(mask[row].sum())} {name} (first at token id {int(np.argmax(mask[row]))})"
+        for mask, name in ((nan, "nan"), (posinf, "+inf"))
+        if mask[row].any()
+    ]
+    raise NonFiniteLogitsError(
+        f"{op}: probability tensor contains either `inf`, `nan` or element < 0: row {row} of the logits "
+        f"{logits.shape} holds {' and '.join(found) or 'only -inf'}; {int(bad_rows.sum())} of "
+        f"{bad_rows.size} rows affected. The model's output is not finite (NaN or overflowing "
+        "weights or activations, e.g. after a diverged training run: check its loss)",
+        position,
+    )
+
+
 def sample_next(
-    logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator
+    logits: np.ndarray,
+    temperature: float,
+    top_k: int | None,
+    rng: np.random.Generator,
+    position: int | None = None,
 ) -> np.ndarray:
     """Next token ids (B,) from logits (B, V): argmax at temperature 0, else a draw from
-    softmax(logits / temperature) restricted to the top_k largest (one uniform per row)."""
+    softmax(logits / temperature) restricted to the top_k largest (one uniform per row).
+
+    Logits with NaN or +inf, or a row of only -inf, raise NonFiniteLogitsError (a RuntimeError,
+    as torch.multinomial) before anything is drawn; `position` (the sequence position of the
+    token being drawn) only goes into that error, so that generate can name the step."""
+    check_logits(logits, "sample_next", position)
     ### BEGIN SOLUTION 15
     if temperature == 0:
         return logits.argmax(axis=-1)
@@ -318,4 +377,11 @@ def sample_next(
     ### END SOLUTION
 
 
-__all__ = ["GPTBody", "GPTConfig", "TinyGPT", "sample_next"]
+__all__ = [
+    "GPTBody",
+    "GPTConfig",
+    "NonFiniteLogitsError",
+    "TinyGPT",
+    "check_logits",
+    "sample_next",
+]
