@@ -24,12 +24,14 @@ xor_input = tt.Tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float3
 """
 
 SETUP_XOR_WEIGHTS = """\
-net.load_state_dict({
-    "0.weight": np.array([[1, 1], [1, 1], [0, 0], [0, 0]], dtype=np.float32),
-    "0.bias": np.array([0, -1, 0, 0], dtype=np.float32),
-    "2.weight": np.array([[1, -2, 0, 0]], dtype=np.float32),
-    "2.bias": np.array([0], dtype=np.float32),
-})
+net.load_state_dict(
+    {
+        "0.weight": np.array([[1, 1], [1, 1], [0, 0], [0, 0]], dtype=np.float32),
+        "0.bias": np.array([0, -1, 0, 0], dtype=np.float32),
+        "2.weight": np.array([[1, -2, 0, 0]], dtype=np.float32),
+        "2.bias": np.array([0], dtype=np.float32),
+    }
+)
 """
 
 #: The course plan, phase 1: a network of tinytorch.nn layers applied to the XOR inputs.

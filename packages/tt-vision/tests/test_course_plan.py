@@ -29,7 +29,7 @@ model = Sequential([
     Conv2d(1, 16, 3), ReLU(), MaxPool2d(2),  # (B, 16, 13, 13)
     Conv2d(16, 32, 3), ReLU(), MaxPool2d(2),  # (B, 32, 5, 5)
     Flatten(), Linear(32 * 5 * 5, 10),  # (B, 10) logits
-])
+])  # fmt: skip
 trainer = Trainer(model, Adam(model.parameters(), lr=1e-3), CrossEntropyLoss())
 
 

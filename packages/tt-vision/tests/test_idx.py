@@ -97,7 +97,10 @@ def test_header_whose_size_overflows_int64_is_named_not_wrapped(tmp_path, dims):
     assert claimed > 2**63  # beyond int64
     path = tmp_path / "huge.idx"
     path.write_bytes(header)
-    expected = rf"IDX file {re.escape(str(path))}: truncated: {len(header)} bytes, but dimensions {re.escape(str(dims))} of uint8 need {claimed}$"
+    expected = (
+        rf"IDX file {re.escape(str(path))}: truncated: {len(header)} bytes, "
+        rf"but dimensions {re.escape(str(dims))} of uint8 need {claimed}$"
+    )
     with pytest.raises(IDXError, match=expected):
         read_idx(path)
     with pytest.raises(
