@@ -306,6 +306,29 @@ def test_interrupted_and_resumed_run_is_bit_identical(tmp_path, dropout):
     assert [h["lr"] for h in resumed_history] == [h["lr"] for h in history]
 
 
+def test_resumed_run_on_a_dataset_continues_the_same_shuffled_order(tmp_path):
+    """fit(dataset, ...) builds its own shuffled DataLoader; the checkpoint keeps its generator."""
+    x, y = blobs(n=100)
+
+    def fit(epochs, directory, resume=False):
+        tc.manual_seed(0)
+        model = mlp(seed=0 if not resume else 7)
+        trainer = Trainer(
+            model, SGD(model.parameters(), lr=0.1, momentum=0.9), CrossEntropyLoss(), batch_size=16
+        )
+        trainer.checkpoint_dir = directory
+        trainer.fit(TensorDataset(x, y), epochs, resume=directory / "last.safetensors" if resume else None)
+        return params_of(model), [h["loss"] for h in trainer.history]
+
+    straight, losses = fit(4, tmp_path / "a")
+    fit(2, tmp_path / "b")
+    tc.manual_seed(999)  # whatever happens between the runs
+    resumed, resumed_losses = fit(4, tmp_path / "b", resume=True)
+    assert resumed_losses == losses
+    for name, value in straight.items():
+        np.testing.assert_array_equal(resumed[name], value)
+
+
 def test_resume_into_another_shape_is_a_clear_error(tmp_path):
     run(tmp_path, 1)
     model = mlp(sizes=(4, 5, 3))
