@@ -42,16 +42,9 @@ TINY_CHARS = 1_115_394
 
 
 @pytest.fixture(scope="module")
-def data_dir() -> Path:
-    """$TINYTORCH_DATA, which must hold shakespeare/input.txt when it is set (CI sets it)."""
-    value = os.environ.get("TINYTORCH_DATA")
-    if not value:
-        if os.environ.get("CI"):
-            pytest.fail("TINYTORCH_DATA is not set in CI: the real-data tests need ../shared/data")
-        pytest.skip("TINYTORCH_DATA is not set: point it at a folder with shakespeare/input.txt to run this")
-    path = Path(value) / TINY_SHAKESPEARE.relpath
-    assert path.is_file(), f"TINYTORCH_DATA={value} has no {TINY_SHAKESPEARE.relpath}"
-    return Path(value)
+def data_dir(shakespeare_data_dir: Path) -> Path:
+    """$TINYTORCH_DATA, holding shakespeare/input.txt (conftest's shakespeare_data_dir)."""
+    return shakespeare_data_dir
 
 
 @pytest.fixture(scope="module")

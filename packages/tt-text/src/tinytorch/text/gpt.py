@@ -26,6 +26,9 @@ from tinytorch.text.embedding import Embedding, PositionalEmbedding, as_index_ar
 from tinytorch.text.transformer import KVCache, LayerNorm, TransformerBlock, scale_residual_projections
 
 HEAD_SIZE_DEFAULT = 32  # the keyword constructor's n_embd = 32 * heads unless given
+#: generate's default length: the milestone's (--new-tokens), about 200 characters of a char
+#: model or 480 of a BPE-1000 one; nanoGPT's sample.py prints 500.
+DEFAULT_MAX_NEW_TOKENS = 200
 
 
 @dataclass
@@ -205,13 +208,14 @@ class TinyGPT(Module):
     def generate(
         self,
         prompt: Any,
-        max_new_tokens: int,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         temperature: float = 1.0,
         top_k: int | None = None,
         seed: int | None = None,
         use_cache: bool = True,
     ) -> Any:
-        """Continue `prompt` by `max_new_tokens` sampled tokens; returns prompt + continuation.
+        """Continue `prompt` by `max_new_tokens` sampled tokens (default 200, DEFAULT_MAX_NEW_TOKENS);
+        returns prompt + continuation.
 
         prompt: a string (encoded with self.tokenizer; a string is returned), or token ids:
         a list of ints, a Tensor/array (T,) or (B, T) (a batch; an int64 Tensor of shape
@@ -378,6 +382,7 @@ def sample_next(
 
 
 __all__ = [
+    "DEFAULT_MAX_NEW_TOKENS",
     "GPTBody",
     "GPTConfig",
     "NonFiniteLogitsError",

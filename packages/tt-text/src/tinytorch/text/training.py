@@ -5,6 +5,18 @@
     result = train_on_shakespeare(model, data)  # nanoGPT's CPU run: 2,000 iterations
     result.val_loss                              # mean over `final_eval_iters` validation batches
 
+or, as the course plan writes it, with the data and its tokenizer chosen to fit the model:
+
+    model = TinyGPT(vocab_size=1000, layers=6, heads=8)
+    train_on_shakespeare(model)                  # tiny-shakespeare, a BPE of 1,000 tokens
+    generated = model.generate("To be or not to be")  # a string: the tokenizer is attached
+
+Without `data`, the model's own tokenizer is used if it has one; otherwise
+`ShakespeareDataset.for_vocab_size(model.config.vocab_size)`: characters if the
+vocabulary is the corpus's 65 characters, else a byte-level BPE trained to that
+size (>= 256). Either way the data's tokenizer becomes `model.tokenizer` (if it
+had none), so `generate` takes and returns strings.
+
 The loop is nanoGPT's `train.py` with its `config/train_shakespeare_char.py`
 and the CPU command of its README (block 64, batch 12, 2,000 iterations,
 lr decay over 2,000): AdamW with betas (0.9, 0.99), weight decay 0.1 on the
@@ -15,8 +27,12 @@ estimate of the train and validation loss over `eval_iters` random batches.
 Batches and estimates come from their own seeded generators (`batch_seed`,
 `eval_seed`), independent of the model's initial draws, so a run is reproducible.
 
+`DEFAULT_CONFIG` is the config used when none is given (nanoGPT's 2,000
+iterations); replacing it shortens every default run at once — the tests do,
+to run the course plan's code verbatim in seconds.
+
 Given code: it only calls what the student has built (the model, AdamW,
-CosineWarmup, clip_grad_norm_, get_batch).
+CosineWarmup, clip_grad_norm_, get_batch, the tokenizers and the corpus lookup).
 """
 
 from __future__ import annotations
@@ -30,12 +46,20 @@ import numpy as np
 
 from tinytorch.core import Tensor, no_grad
 from tinytorch.nn import Module
-from tinytorch.text.datasets import TextData
+from tinytorch.text.datasets import ShakespeareDataset, TextData
 from tinytorch.text.gpt import TinyGPT
 from tinytorch.train.optim import AdamW, clip_grad_norm_
 from tinytorch.train.optim.lr_scheduler import CosineWarmup
 
-__all__ = ["TrainConfig", "TrainResult", "estimate_loss", "train_on_shakespeare"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "TrainConfig",
+    "TrainResult",
+    "attach_tokenizer",
+    "estimate_loss",
+    "shakespeare_for",
+    "train_on_shakespeare",
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +111,12 @@ class TrainConfig:
         return (self.seed, 2)
 
 
+#: What `train_on_shakespeare` trains with when no config is given: nanoGPT's CPU run. A module
+#: attribute, read at each call: `training.DEFAULT_CONFIG = TrainConfig(max_iters=200)` shortens
+#: every run that does not pass a config (the course plan's `train_on_shakespeare(model)`).
+DEFAULT_CONFIG = TrainConfig()
+
+
 @dataclass
 class TrainResult:
     """What a run measured. Losses are mean cross-entropies in nats per token."""
@@ -134,18 +164,64 @@ def estimate_loss(
     return out
 
 
+def shakespeare_for(model: TinyGPT) -> ShakespeareDataset:
+    """The Shakespeare data for `model`: tokenized with `model.tokenizer` if it has one, else with
+    a tokenizer of exactly `model.config.vocab_size` tokens (`ShakespeareDataset.for_vocab_size`:
+    characters at 65, a BPE trained to that size from 256 up; ValueError otherwise)."""
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is not None:
+        return ShakespeareDataset(tokenizer)
+    try:
+        return ShakespeareDataset.for_vocab_size(model.config.vocab_size)
+    except ValueError as error:
+        raise ValueError(
+            f"train_on_shakespeare: no data given, and the model's vocab_size "
+            f"({model.config.vocab_size}) fits no tokenizer of the corpus: {error}"
+        ) from None
+
+
+def attach_tokenizer(model: TinyGPT, data: TextData) -> None:
+    """Give `model` the data's tokenizer (if it has none), so generate takes and returns strings.
+
+    ValueError if the data has more tokens than the model's vocabulary, or if the model already
+    holds a different tokenizer: it would learn one tokenizer's ids and generate with the other's."""
+    if data.vocab_size > model.config.vocab_size:
+        raise ValueError(
+            f"train_on_shakespeare: the data's tokenizer has {data.vocab_size} tokens, but the model's "
+            f"vocab_size is {model.config.vocab_size}: ids >= {model.config.vocab_size} have no embedding"
+        )
+    current = getattr(model, "tokenizer", None)
+    if current is None:
+        model.tokenizer = data.tokenizer
+    elif current is not data.tokenizer and current != data.tokenizer:
+        raise ValueError(
+            f"train_on_shakespeare: model.tokenizer ({current!r}) is not the data's tokenizer "
+            f"({data.tokenizer!r}); the model would learn the data's ids and generate with another "
+            "tokenizer's. Set model.tokenizer = data.tokenizer (or None) first"
+        )
+
+
 def train_on_shakespeare(
     model: TinyGPT,
-    data: TextData,
+    data: TextData | None = None,
     config: TrainConfig | None = None,
     log: Callable[[str], None] | None = print,
 ) -> TrainResult:
     """Train `model` (forward(idx, targets) -> (logits, loss)) on `data` as nanoGPT does; see the module doc.
 
+    data: a TextData; None loads tiny-shakespeare with a tokenizer that fits the model
+    (`shakespeare_for`). The data's tokenizer becomes `model.tokenizer` if it had none
+    (`attach_tokenizer`). config: None is `DEFAULT_CONFIG` (nanoGPT's 2,000 iterations).
     `log` receives one line per evaluation and per 100 iterations (None: silent).
     Returns the final train/val losses, every iteration's loss and the timings.
     """
-    cfg = config or TrainConfig()
+    say = log or (lambda _: None)
+    if data is None:
+        start = time.perf_counter()
+        data = shakespeare_for(model)
+        say(f"data: {data!r} ({time.perf_counter() - start:.1f} s)")
+    attach_tokenizer(model, data)
+    cfg = config or DEFAULT_CONFIG
     block_size = cfg.block_size or model.config.block_size
     decay = [p for p in model.parameters() if p.ndim >= 2]  # matmul weights and embeddings
     no_decay = [p for p in model.parameters() if p.ndim < 2]  # biases, LayerNorm gains
@@ -159,7 +235,6 @@ def train_on_shakespeare(
     )
     schedule = CosineWarmup(optimizer, cfg.warmup_iters, cfg.decay_iters, min_lr=cfg.min_lr)
     batches = np.random.default_rng(cfg.batch_seed)
-    say = log or (lambda _: None)
     result = TrainResult(cfg, train_loss=float("nan"), val_loss=float("nan"), val_bits_per_char=float("nan"))
     start = time.perf_counter()
     train_seconds = 0.0
