@@ -35,7 +35,7 @@ def string_constants(path: Path) -> dict[str, str]:
 
 def test_every_phase_of_the_plan_has_its_test() -> None:
     """Phases 1-3: XOR inference (tt-nn), XOR training (tt-train), MNIST (tt-vision)."""
-    assert [p.parent.parent.name for p in PLAN_TESTS] == ["tt-nn", "tt-train", "tt-vision"]
+    assert {"tt-nn", "tt-train", "tt-vision"} <= {p.parent.parent.name for p in PLAN_TESTS}
 
 
 @pytest.mark.parametrize("path", PLAN_TESTS, ids=lambda p: p.parent.parent.name)
