@@ -246,3 +246,93 @@ def test_retained_graph_is_freed_by_reference_counting_too():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+# ------------------------------------------------- in-place changes of saved data
+
+
+def test_a_saved_input_changed_in_place_before_backward_is_an_error():
+    """Issue 13: x changed in place between forward and backward gave x.grad = 2 * x_new
+    (the wrong answer) instead of an error, as PyTorch's version counter gives."""
+    x = Tensor([0.5, 1.5], requires_grad=True)
+    y = (x * x).sum()  # mul saves x
+    assert x._version == 0
+    x.data -= 0.5  # what optimizer.step() does to a parameter ...
+    tt.increment_version(x)  # ... and how it tells autograd
+    assert x._version == 1
+    with pytest.raises(
+        RuntimeError,
+        match=r"backward through mul: .*modified by an in-place operation: input 0 of mul "
+        r"\(shape \(2,\)\) is at version 1, but mul saved it at version 0.*optimizer\.step\(\)",
+    ):
+        y.backward()
+
+
+def test_views_and_detached_tensors_share_the_version_counter():
+    w = Tensor(np.ones((2, 3), dtype=np.float32), requires_grad=True)
+    x = Tensor(np.ones((4, 3), dtype=np.float32), requires_grad=True)
+    y = (x @ w.T).sum()  # matmul saves the transposed *view* of w, not w
+    tt.increment_version(w)  # w changed: so did its view
+    with pytest.raises(RuntimeError, match=r"input 1 of matmul \(shape \(3, 2\)\) is at version 1"):
+        y.backward()
+
+    z = (x[1:] * 2.0).sum() * (x * x).sum()
+    tt.increment_version(x.detach()[0])  # a view of a detached copy: still x's memory
+    assert x._version == 1
+    with pytest.raises(RuntimeError, match=r"input 0 of mul .* version 1, but mul saved it at version 0"):
+        z.backward()
+
+
+def test_a_saved_output_changed_in_place_is_an_error():
+    x = Tensor([0.0, 1.0], requires_grad=True)
+    y = x.exp()  # exp saves its output
+    loss = (y + 1.0).sum()
+    y.data[0] = 5.0
+    tt.increment_version(y)
+    with pytest.raises(RuntimeError, match=r"the output of exp \(shape \(2,\)\) is at version 1"):
+        loss.backward()
+
+
+def test_changes_to_data_no_backward_needs_are_fine():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1.0).sum() + x.exp().sum()  # add saves nothing; exp saves only its output
+    tt.increment_version(x)
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 1 + np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+def test_changes_between_iterations_are_fine_and_a_retained_graph_notices_them():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(3):  # forward, backward, update: the loop of every training script
+        x.grad = None
+        loss = (x * x).sum()
+        loss.backward(retain_graph=True)
+        np.testing.assert_allclose(x.grad.data, 2 * x.data)
+        x.data -= 0.25 * x.grad.data
+        tt.increment_version(x)
+    with pytest.raises(RuntimeError, match="version 3, but mul saved it at version 2"):
+        loss.backward()  # the retained graph saw x before the last update
+
+
+# ------------------------------------------------------------ Pow at zero
+
+
+@pytest.mark.parametrize("dtype", [tt.float32, tt.float64], ids=str)
+def test_pow_gradients_at_zero_follow_pytorch(dtype):
+    """d(a^b)/da is 0 where b == 0 and d(a^b)/db is 0 where a == 0 and b >= 0 (PyTorch's
+    pow_backward_self / pow_backward_exponent), not 0 * inf = nan or 1 * log(0) = -inf."""
+    a = Tensor([0.0, 0.0, 0.0, 0.0, 2.0], dtype=dtype, requires_grad=True)
+    b = Tensor([0.0, 1.0, 2.0, 0.5, 0.0], dtype=dtype, requires_grad=True)
+    (a**b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0.0, 1.0, 0.0, np.inf, 0.0])  # 0.5 * 0^-0.5 = inf
+    np.testing.assert_allclose(b.grad.data, [0.0, 0.0, 0.0, 0.0, np.log(2.0)], rtol=1e-6)
+
+    x = Tensor([0.0, 1.0, -2.0], dtype=dtype, requires_grad=True)
+    (x**0).sum().backward()  # x ** 0 == 1: gradient 0 everywhere, 0 included
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])
+
+    for base in (0, 0.0):
+        y = Tensor([0.0, 1.0, 2.5], dtype=dtype, requires_grad=True)
+        (base**y).sum().backward()  # 0 ** y: constant where y >= 0
+        np.testing.assert_array_equal(y.grad.data, [0.0, 0.0, 0.0])
+        assert y.grad.dtype == dtype

@@ -138,6 +138,7 @@ def test_state_dict_round_trip_restores_every_value():
     for (name, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items(), strict=True):
         np.testing.assert_array_equal(a, b, err_msg=name)
     assert target.fc1.weight.data is weight_before  # loaded in place: optimizers keep their tensors
+    assert target.fc1.weight._version == 1  # and recorded as changed: graphs that saved it are stale
     x = tc.randn(4, 3)
     np.testing.assert_array_equal(source.eval()(x).data, target.eval()(x).data)
 

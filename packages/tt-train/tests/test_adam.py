@@ -156,6 +156,22 @@ def test_param_groups_with_their_own_betas():
     np.testing.assert_allclose(np.abs(b.data), 0.1, rtol=1e-6)
 
 
+@pytest.mark.parametrize("make", [Adam, AdamW], ids=["adam", "adamw"])
+def test_step_between_forward_and_backward_is_an_error(make):
+    model = mlp()
+    opt = make(model.parameters(), lr=0.01)
+    x, y = blobs(8)
+    for _ in range(2):  # the usual order works, step after step
+        opt.zero_grad()
+        CrossEntropyLoss()(model(Tensor(x)), Tensor(y)).backward()
+        opt.step()
+    loss = CrossEntropyLoss()(model(Tensor(x)), Tensor(y))
+    opt.step()  # before this loss's backward: the weights it saved have changed
+    assert all(p._version == 3 for p in model.parameters())
+    with pytest.raises(RuntimeError, match=r"modified by an in-place operation: input \d of linear"):
+        loss.backward()
+
+
 def test_adam_trains_faster_than_plain_sgd_at_a_small_lr():
     x, y = blobs()
     loss_fn = CrossEntropyLoss()

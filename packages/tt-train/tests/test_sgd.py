@@ -50,6 +50,34 @@ def test_step_updates_in_place_without_a_graph_and_leaves_grads_alone():
     assert p.dtype == tc.float32
 
 
+def test_step_between_forward_and_backward_is_an_error():
+    """Issue 13: backward after step() used the updated x, x.grad = [0.25, 2.25] instead of [1, 4]."""
+    x, unused = Parameter(np.array([0.5, 2.0], dtype=np.float32)), Parameter(np.ones(2, dtype=np.float32))
+    opt = SGD([x, unused], lr=1.0)
+    loss = (x * x).sum()
+    x.grad = Tensor(np.array([0.375, 0.875], dtype=np.float32))  # e.g. left from an earlier backward
+    opt.step()  # x is now [0.125, 1.125]
+    assert (x._version, unused._version) == (1, 0)  # only updated parameters count as changed
+    with pytest.raises(
+        RuntimeError,
+        match=r"backward through mul: .*modified by an in-place operation: input 0 of mul "
+        r"\(shape \(2,\)\) is at version 1, but mul saved it at version 0.*optimizer\.step\(\)",
+    ):
+        loss.backward()
+
+    model = mlp()  # a Linear saves its weight too
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x_batch, y_batch = blobs(8)
+    for _ in range(2):  # the usual order works, step after step
+        opt.zero_grad()
+        CrossEntropyLoss()(model(Tensor(x_batch)), Tensor(y_batch)).backward()
+        opt.step()
+    loss = CrossEntropyLoss()(model(Tensor(x_batch)), Tensor(y_batch))
+    opt.step()  # with the previous step's gradients, before this backward
+    with pytest.raises(RuntimeError, match=r"input \d of linear .* is at version 3, but linear saved it"):
+        loss.backward()
+
+
 def test_parameters_without_grad_are_skipped():
     a, b = Parameter(np.ones(2)), Parameter(np.ones(2))
     a.grad = Tensor(np.ones(2))

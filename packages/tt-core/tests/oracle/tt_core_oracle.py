@@ -116,6 +116,11 @@ def nonzero(lo: float, hi: float) -> Elements:
     return lambda dtype: st.one_of(uniform(lo, hi)(dtype), uniform(-hi, -lo)(dtype))
 
 
+def exactly(*values: float) -> Elements:
+    """Only these values (e.g. 0, where a formula needs PyTorch's special case)."""
+    return lambda dtype: st.sampled_from(values)
+
+
 VALUES = uniform(-4, 4)  # the default domain
 
 
@@ -176,6 +181,8 @@ UNARY: list[tuple[str, Callable[..., Any], Callable[..., Any] | None, Elements]]
     ("pow_sqrt", lambda x: x**0.5, None, uniform(0.125, 4)),
     ("pow_negative", lambda x: x**-1.5, None, uniform(0.25, 4)),
     ("rpow", lambda x: 2.5**x, None, uniform(-2, 2)),
+    ("pow_zero", lambda x: x**0, None, ties),  # gradient 0, also at x = 0 (not 0 * inf)
+    ("rpow_zero_base", lambda x: 0.0**x, None, exactly(0, 0.5, 1, 2)),  # 0 for x >= 0 (not 0 * -inf)
     ("add_scalar", lambda x: x + 2, None, VALUES),
     ("radd", lambda x: 2.5 + x, None, VALUES),
     ("sub_scalar", lambda x: x - 1.5, None, VALUES),
@@ -220,6 +227,8 @@ BINARY: list[tuple[str, Callable[..., Any], Callable[..., Any] | None, Elements,
     ("mul", operator.mul, None, VALUES, VALUES),
     ("div", operator.truediv, None, VALUES, nonzero(0.5, 4)),
     ("pow", operator.pow, None, uniform(0.25, 3), uniform(-2, 2)),  # positive bases
+    # zero bases: d/db is 0 where a == 0 and b >= 0, d/da is 0 where b == 0 (PyTorch's masks)
+    ("pow_at_zero", operator.pow, None, exactly(0, 0.5, 1, 2), exactly(0, 1, 1.5, 2, 3)),
     ("maximum", tt.maximum, torch.maximum, ties, ties),
     ("minimum", lambda a, b: a.minimum(b), torch.minimum, ties, ties),
 ]

@@ -11,10 +11,12 @@ from tinytorch.core.autograd import (
     Function,
     enable_grad,
     graph_nbytes,
+    increment_version,
     is_grad_enabled,
     no_grad,
 )
 from tinytorch.core.broadcast import unbroadcast
+from tinytorch.core.errors import ArgumentError, DimensionError, DTypeError, IndexTypeError, ShapeError
 from tinytorch.core.factories import (
     arange,
     full,
@@ -36,10 +38,15 @@ from tinytorch.core.tensor import Tensor, bool_, float32, float64, int64
 __version__ = "0.1.1"
 
 __all__ = [
+    "ArgumentError",
     "Context",
+    "DTypeError",
+    "DimensionError",
     "Function",
     "GradcheckError",
+    "IndexTypeError",
     "MemoryReport",
+    "ShapeError",
     "Tensor",
     "Timing",
     "abs",
@@ -56,6 +63,7 @@ __all__ = [
     "get_rng_state",
     "gradcheck",
     "graph_nbytes",
+    "increment_version",
     "int64",
     "is_grad_enabled",
     "log",

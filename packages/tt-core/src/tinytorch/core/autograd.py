@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from tinytorch.core.errors import DTypeError, ShapeError, torch_error_type
+
 if TYPE_CHECKING:
     from tinytorch.core.tensor import Tensor
 
@@ -76,6 +78,9 @@ class Context:
     fn: ClassVar[type[Function]]
     # Class-level defaults: a node only stores what differs from them.
     _saved: tuple[Any, ...] = ()
+    # (which, version counter, version when saved, shape) of each input (index) or
+    # output (-1) whose memory a saved array shares; set by Function.apply.
+    _versions: list[tuple[int, list[int], int, tuple[int, ...]]] | tuple[()] = ()
     _freed = False
     parents: tuple[Any, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
@@ -99,7 +104,25 @@ class Context:
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
         self.check_not_freed()
+        if self._versions:
+            self.check_versions()
         return self._saved
+
+    def check_versions(self) -> None:
+        """Raise if memory a saved array shares was changed in place after it was saved
+        (PyTorch's version counter check): backward would silently use the new values."""
+        for which, counter, saved, shape in self._versions:
+            if counter[0] != saved:
+                name = op_name(self.fn)
+                what = "the output" if which < 0 else f"input {which}"
+                raise RuntimeError(
+                    f"backward through {name}: one of the variables needed for gradient computation "
+                    f"has been modified by an in-place operation: {what} of {name} (shape {shape}) is "
+                    f"at version {counter[0]}, but {name} saved it at version {saved}. Something "
+                    "changed it between forward and backward, typically optimizer.step() (or another "
+                    "in-place update of .data) before loss.backward(): call backward() before step(), "
+                    "or run the forward pass again after the change."
+                )
 
     def check_not_freed(self) -> None:
         if self._freed:
@@ -125,7 +148,7 @@ class Function:
     """
 
     # Exceptions NumPy raises on bad shapes or indices; apply() re-raises them
-    # with the op's name and the input shapes.
+    # with the op's name and the input shapes, as PyTorch's types (errors.torch_error_type).
     _wrapped_errors: ClassVar[tuple[type[Exception], ...]] = (ValueError, IndexError)
 
     @staticmethod
@@ -166,9 +189,12 @@ class Function:
             out = cls.forward(ctx, *arrays, **options)
         except cls._wrapped_errors as err:
             shapes = ", ".join(str(np.shape(a)) for a in arrays)
-            raise type(err)(f"{op_name(cls)}: {err} (input shapes {shapes})") from None
+            raise torch_error_type(err)(f"{op_name(cls)}: {err} (input shapes {shapes})") from None
         if not (requires_grad and _grad_enabled):
-            return Tensor._wrap(out)
+            result = Tensor._wrap(out)
+            if result.data.base is not None:
+                _share_version_counter(result, inputs)
+            return result
         # Record the node (given code, not a solution: modules 03-04 run layers
         # with parameters that require grad before module 05 builds backward).
         parents = tuple(
@@ -178,8 +204,57 @@ class Function:
         ctx.__dict__["parents"] = parents
         ctx.__dict__["needs_input_grad"] = tuple([p is not None for p in parents])
         result = Tensor._wrap(out, requires_grad=True)
+        if result.data.base is not None:
+            _share_version_counter(result, inputs)
+        if ctx._saved:
+            ctx.__dict__["_versions"] = _saved_versions(ctx._saved, inputs, result)
         result.grad_fn = ctx
         return result
+
+
+def increment_version(*tensors: Tensor) -> None:
+    """Record that each tensor's data was changed in place (as PyTorch's
+    `torch.autograd.graph.increment_version`).
+
+    Call it after writing into `t.data` (optimizers do, after each step): a graph
+    that saved that memory for backward then raises instead of computing
+    gradients from the new values. Views and detached copies of `t` share its counter.
+    """
+    for t in tensors:
+        t._version_counter[0] += 1
+
+
+def _share_version_counter(result: Tensor, inputs: Sequence[Any]) -> None:
+    """A view of an input shares that input's version counter (its memory is the input's).
+
+    NumPy points a view's `.base` straight at the array that owns the memory.
+    """
+    owner = result.data.base
+    for x in inputs:
+        if isinstance(x, Tensor):
+            data = x.data
+            if data is owner or data.base is owner:
+                result._version_counter = x._version_counter
+                return
+
+
+def _saved_versions(saved: tuple[Any, ...], inputs: Sequence[Any], result: Tensor) -> list[Any]:
+    """(which, counter, version, shape) of each input (which = its index) and of the output
+    (which = -1) whose memory a saved array shares. Runs on every recorded op: kept lean
+    (identity tests first; NumPy points a view's `.base` at the memory's owner)."""
+    versions = []
+    for which, x in enumerate((*inputs, result)):
+        if isinstance(x, Tensor):
+            data = x.data
+            owner = data.base
+            if owner is None:
+                owner = data
+            for v in saved:
+                if v is data or (type(v) is np.ndarray and (v is owner or v.base is owner)):
+                    counter = x._version_counter
+                    versions.append((which if x is not result else -1, counter, counter[0], data.shape))
+                    break
+    return versions
 
 
 def op_name(fn: type[Function]) -> str:
@@ -189,7 +264,7 @@ def op_name(fn: type[Function]) -> str:
 
 def _raise_dtype_mismatch(fn: type[Function], inputs: Sequence[Any]) -> None:
     dtypes = ", ".join(str(x.dtype) for x in inputs if isinstance(x, Tensor))
-    raise TypeError(
+    raise DTypeError(
         f"{op_name(fn)}: mixed dtypes ({dtypes}); tinytorch never converts silently. "
         "Convert one side first, e.g. x.to(tinytorch.core.float32)."
     )
@@ -218,7 +293,7 @@ def backward(root: Tensor, grad: np.ndarray | None = None, retain_graph: bool = 
     else:
         grad = np.asarray(grad, dtype=root.data.dtype)
         if grad.shape != root.shape:
-            raise ValueError(f"backward: grad has shape {grad.shape} but the output has shape {root.shape}")
+            raise ShapeError(f"backward: grad has shape {grad.shape} but the output has shape {root.shape}")
     ### BEGIN SOLUTION 05
     if root.grad_fn is None:  # backward on a leaf: dL/dleaf = grad
         _accumulate(root, grad, owned=False)

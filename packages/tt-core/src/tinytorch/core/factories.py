@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core.ops_shape import shape_arg
+from tinytorch.core.errors import ArgumentError
+from tinytorch.core.ops_shape import sizes_arg
 from tinytorch.core.tensor import Tensor, as_dtype, float32, int64
 
 _generator = np.random.default_rng(0)
@@ -43,15 +44,15 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def zeros(*shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(shape_arg(shape), dtype=as_dtype(dtype)), requires_grad)
+    return _make(np.zeros(sizes_arg(shape, "zeros"), dtype=as_dtype(dtype)), requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(shape_arg(shape), dtype=as_dtype(dtype)), requires_grad)
+    return _make(np.ones(sizes_arg(shape, "ones"), dtype=as_dtype(dtype)), requires_grad)
 
 
 def full(shape: Any, value: float, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
-    shape = shape_arg(tuple(shape) if isinstance(shape, (tuple, list)) else (shape,))
+    shape = sizes_arg(tuple(shape) if isinstance(shape, (tuple, list)) else (shape,), "full")
     return _make(np.full(shape, value, dtype=as_dtype(dtype)), requires_grad)
 
 
@@ -60,7 +61,7 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     if stop is None:
         start, stop = 0, start
     if step == 0:
-        raise ValueError("arange: step must not be zero")
+        raise ArgumentError("arange: step must not be zero")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = int64 if ints else float32
@@ -70,10 +71,10 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
 def rand(*shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the global generator."""
     dtype = as_dtype(dtype)
-    return _make(_generator.random(shape_arg(shape), dtype=dtype), requires_grad)
+    return _make(_generator.random(sizes_arg(shape, "rand"), dtype=dtype), requires_grad)
 
 
 def randn(*shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the global generator."""
     dtype = as_dtype(dtype)
-    return _make(_generator.standard_normal(shape_arg(shape), dtype=dtype), requires_grad)
+    return _make(_generator.standard_normal(sizes_arg(shape, "randn"), dtype=dtype), requires_grad)

@@ -15,6 +15,7 @@ import numpy as np
 
 from tinytorch.core.autograd import Context, Function
 from tinytorch.core.broadcast import unbroadcast
+from tinytorch.core.errors import ArgumentError, DTypeError, ShapeError
 from tinytorch.core.tensor import Scalar, Tensor, TensorLike, _operand
 
 Grads = tuple[np.ndarray | None, ...]
@@ -117,11 +118,17 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
-        if need_a:  # d(a^b)/da = b * a^(b-1)
-            ga = unbroadcast(grad * b * np.power(a, b - 1), shape_of(a))
-        if need_b:  # d(a^b)/db = a^b * ln(a)
-            # np.log of a Python-number base is a float64 scalar: keep grad's dtype
-            gb = unbroadcast(grad * out * np.log(a).astype(grad.dtype), shape_of(b))
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0^negative = inf, as in PyTorch
+            if need_a:  # d(a^b)/da = b * a^(b-1), 0 where b == 0 (a^0 is constant, even at a = 0)
+                da = b * np.power(a, b - 1)
+                if type(b) is np.ndarray or b == 0:
+                    da = np.where(np.equal(b, 0), 0, da)
+                ga = unbroadcast(grad * da, shape_of(a))
+            if need_b:  # d(a^b)/db = a^b * ln(a), 0 where a == 0 and b >= 0 (not 0 * -inf = nan)
+                # np.log of a Python-number base is a float64 scalar: keep grad's dtype
+                db = out * np.log(a).astype(grad.dtype)
+                db = np.where(np.equal(a, 0) & np.greater_equal(b, 0), 0, db)
+                gb = unbroadcast(grad * db, shape_of(b))
         return ga, gb
         ### END SOLUTION
 
@@ -354,12 +361,12 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
         raise TypeError("matmul: both operands must be Tensors")
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
         )
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if a.shape[-1] != k_b:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: cannot multiply shapes {a.shape} and {b.shape}: "
             f"inner dimensions {a.shape[-1]} and {k_b} differ"
         )
@@ -378,7 +385,7 @@ def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:
     """Elementwise `a if cond else b`; `cond` is a bool Tensor (e.g. `x > 0`)."""
     if not isinstance(cond, Tensor) or cond.dtype != np.bool_:
         got = cond.dtype if isinstance(cond, Tensor) else type(cond).__name__
-        raise TypeError(f"where: the condition must be a bool Tensor (e.g. x > 0), got {got}")
+        raise DTypeError(f"where: the condition must be a bool Tensor (e.g. x > 0), got {got}")
     like = a if isinstance(a, Tensor) else b
     if not isinstance(like, Tensor):
         raise TypeError("where: at least one of a, b must be a Tensor")
@@ -388,7 +395,7 @@ def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:
 def clip(a: Tensor, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
     """Clamp every element to [min, max] (either bound may be None)."""
     if min is None and max is None:
-        raise ValueError("clip: give at least one of min, max")
+        raise ArgumentError("clip: give at least one of min, max")
     if min is not None and max is not None and min > max:
         raise ValueError(f"clip: min ({min}) is greater than max ({max})")
     lo = _operand(a, min, "clip") if min is not None else None
@@ -429,4 +436,4 @@ def compare(ufunc: Callable[..., np.ndarray], a: Tensor, other: Any) -> Tensor:
     try:
         return Tensor._wrap(ufunc(a.data, b))
     except ValueError as err:
-        raise ValueError(f"{ufunc.__name__}: {err} (input shapes {a.shape}, {np.shape(b)})") from None
+        raise ShapeError(f"{ufunc.__name__}: {err} (input shapes {a.shape}, {np.shape(b)})") from None

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from tinytorch.core.autograd import Context, Function
+from tinytorch.core.errors import DimensionError, ShapeError
 from tinytorch.core.tensor import Tensor
 
 Axes = tuple[int, ...] | None
@@ -25,11 +26,25 @@ def norm_axes(t: Tensor, axis: int | Sequence[int] | None, op: str) -> Axes:
     ndim = max(t.ndim, 1)
     for ax in axes:
         if not isinstance(ax, (int, np.integer)) or not -ndim <= ax < ndim:
-            raise ValueError(f"{op}: axis {ax!r} is out of range for a tensor of shape {t.shape}")
+            raise DimensionError(f"{op}: axis {ax!r} is out of range for a tensor of shape {t.shape}")
     normalized = tuple(sorted({int(ax) % ndim for ax in axes}))
     if len(normalized) != len(axes):
-        raise ValueError(f"{op}: axis {axis!r} names the same axis twice")
+        raise ShapeError(f"{op}: axis {axis!r} names the same axis twice")
     return normalized if t.ndim else None
+
+
+def check_not_empty(t: Tensor, axes: Axes, op: str) -> None:
+    """max, min and argmax have no value over no elements (sum and mean do: 0 and nan).
+    PyTorch's types: an empty reduced axis is an IndexError, a whole empty tensor a
+    RuntimeError for max/min and an IndexError for argmax."""
+    if t.size:
+        return
+    if axes is None:
+        kind = DimensionError if op == "argmax" else ShapeError
+        raise kind(f"{op}: empty tensor of shape {t.shape} has no {op}; give an axis that is not empty")
+    for ax in axes:
+        if t.shape[ax] == 0:
+            raise DimensionError(f"{op}: axis {ax} of shape {t.shape} is empty: it has no {op}")
 
 
 def _restore(grad: np.ndarray, axes: Axes, keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
@@ -152,7 +167,7 @@ def var(a: Tensor, axis: int | Sequence[int] | None, keepdims: bool, correction:
 def argmax(a: Tensor, axis: int | None, keepdims: bool) -> Tensor:
     """Index of the largest element (first on ties) as an int64 Tensor, no gradient."""
     if a.size == 0:
-        raise ValueError(f"argmax: empty tensor of shape {a.shape}")
+        check_not_empty(a, None if axis is None else norm_axes(a, axis, "argmax"), "argmax")
     if axis is None:
         idx = np.argmax(a.data)
         return Tensor._wrap(np.asarray(idx, dtype=np.int64).reshape((1,) * a.ndim if keepdims else ()))

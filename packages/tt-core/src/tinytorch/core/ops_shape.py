@@ -14,6 +14,7 @@ import numpy as np
 
 from tinytorch.core.autograd import Context, Function
 from tinytorch.core.broadcast import unbroadcast
+from tinytorch.core.errors import DimensionError, IndexTypeError, ShapeError
 from tinytorch.core.tensor import Shape, Tensor
 
 
@@ -26,9 +27,19 @@ def shape_arg(args: tuple[Any, ...]) -> Shape:
     return tuple(int(n) for n in args)
 
 
+def sizes_arg(args: tuple[Any, ...], op: str, infer: bool = False) -> Shape:
+    """A shape of sizes >= 0 (and -1, "infer this one", if `infer`: reshape and view)."""
+    shape = shape_arg(args)
+    for n in shape:
+        if n < (-1 if infer else 0):
+            what = "invalid size" if infer else "negative dimension"
+            raise ShapeError(f"{op}: {what} {n} in shape {shape}")
+    return shape
+
+
 def _dim(dim: int, ndim: int, op: str) -> int:
     if not -ndim <= dim < ndim:
-        raise ValueError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimension(s)")
+        raise DimensionError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimension(s)")
     return dim % ndim
 
 
@@ -154,8 +165,10 @@ class Stack(Function):
 
 
 def permute(t: Tensor, dims: Shape) -> Tensor:
+    for d in dims:
+        _dim(d, max(t.ndim, 1), "permute")
     if sorted(d % max(t.ndim, 1) for d in dims) != list(range(t.ndim)) or len(dims) != t.ndim:
-        raise ValueError(f"permute: {dims} is not a permutation of the {t.ndim} dims of shape {t.shape}")
+        raise ShapeError(f"permute: {dims} is not a permutation of the {t.ndim} dims of shape {t.shape}")
     return Permute.apply(t, dims=tuple(d % t.ndim for d in dims))
 
 
@@ -194,16 +207,16 @@ def expand(t: Tensor, sizes: Shape) -> Tensor:
     """Broadcast to `sizes` without copying; -1 keeps a dimension (as torch.expand)."""
     lead = len(sizes) - t.ndim
     if lead < 0:
-        raise ValueError(f"expand: cannot expand shape {t.shape} to fewer dimensions {sizes}")
+        raise ShapeError(f"expand: cannot expand shape {t.shape} to fewer dimensions {sizes}")
     shape = []
     for i, n in enumerate(sizes):
         own = t.shape[i - lead] if i >= lead else None
         if n == -1:
             if own is None:
-                raise ValueError(f"expand: -1 is not allowed for the new leading dimension {i}")
+                raise ShapeError(f"expand: -1 is not allowed for the new leading dimension {i}")
             n = own
         if own is not None and own != 1 and own != n:
-            raise ValueError(
+            raise ShapeError(
                 f"expand: cannot expand dimension {i - lead} of shape {t.shape} from {own} to {n}"
             )
         shape.append(n)
@@ -213,10 +226,17 @@ def expand(t: Tensor, sizes: Shape) -> Tensor:
 def _index_part(part: Any) -> Any:
     if isinstance(part, Tensor):
         if part.dtype.kind not in "bi":
-            raise TypeError(f"getitem: tensors used as indices must be int64 or bool, got {part.dtype}")
+            raise IndexTypeError(f"getitem: tensors used as indices must be int64 or bool, got {part.dtype}")
         return part.data
     if isinstance(part, list):
         return np.asarray(part)
+    if not (
+        part is None or part is Ellipsis or isinstance(part, (int, np.integer, np.bool_, slice, np.ndarray))
+    ):
+        raise IndexTypeError(
+            f"getitem: an index of type {type(part).__name__} ({part!r}); only integers, slices (:), "
+            "None, ..., and int64 or bool tensors are valid indices"
+        )
     return part
 
 
@@ -227,13 +247,13 @@ def getitem(t: Tensor, index: Any) -> Tensor:
     basic = all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
     for p in parts:
         if isinstance(p, np.ndarray) and p.dtype.kind not in "bi":
-            raise TypeError(f"getitem: index arrays must be integers or bools, got {p.dtype}")
+            raise IndexTypeError(f"getitem: index arrays must be integers or bools, got {p.dtype}")
     return GetItem.apply(t, index=parts, basic=basic)
 
 
 def _check_many(tensors: Sequence[Tensor], op: str) -> None:
     if isinstance(tensors, Tensor) or not tensors:
-        raise ValueError(f"{op}: expected a non-empty sequence of Tensors")
+        raise ShapeError(f"{op}: expected a non-empty sequence of Tensors")
     for i, x in enumerate(tensors):
         if not isinstance(x, Tensor):
             raise TypeError(f"{op}: item {i} is a {type(x).__name__}, not a Tensor")
@@ -242,6 +262,9 @@ def _check_many(tensors: Sequence[Tensor], op: str) -> None:
 def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
     _check_many(tensors, "cat")
+    for i, x in enumerate(tensors):
+        if x.ndim == 0:
+            raise ShapeError(f"cat: zero-dimensional tensor (item {i}) cannot be concatenated; use stack")
     return Cat.apply(*tensors, axis=_dim(axis, max(tensors[0].ndim, 1), "cat"))
 
 

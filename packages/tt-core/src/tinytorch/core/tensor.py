@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from tinytorch.core import autograd
+from tinytorch.core.errors import DTypeError, ShapeError
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -83,7 +84,9 @@ class Tensor:
     Tensor. Python numbers become float32 unless `dtype` says otherwise.
     """
 
-    __slots__ = ("__weakref__", "data", "grad", "grad_fn", "requires_grad")
+    # _version_counter: [n], bumped by every in-place change of the data
+    # (`autograd.increment_version`) and shared with views and detached copies.
+    __slots__ = ("__weakref__", "_version_counter", "data", "grad", "grad_fn", "requires_grad")
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     data: np.ndarray
@@ -93,6 +96,9 @@ class Tensor:
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         self.data = _to_array(data, dtype)
+        # Tensor(t) may share t's memory: then it shares t's version counter too.
+        shared = isinstance(data, Tensor) and self.data is data.data
+        self._version_counter = data._version_counter if shared else [0]
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
@@ -104,6 +110,7 @@ class Tensor:
         """Fast path for ops: wrap an array already of a supported dtype."""
         t = object.__new__(cls)
         t.data = array if type(array) is np.ndarray else np.asarray(array)
+        t._version_counter = [0]
         t.grad = None
         t.grad_fn = None
         t.requires_grad = requires_grad
@@ -130,6 +137,12 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
+    @property
+    def _version(self) -> int:
+        """How many in-place changes of this tensor's memory were recorded (as torch's
+        `Tensor._version`); see `autograd.increment_version`."""
+        return self._version_counter[0]
+
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -138,7 +151,7 @@ class Tensor:
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors have an item, got shape {self.shape}")
+            raise ShapeError(f"item: only one-element tensors have an item, got shape {self.shape}")
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
@@ -150,7 +163,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
                 "use .any() / .all() style reductions explicitly"
             )
@@ -171,7 +184,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing gradients (in place); returns self."""
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(
+            raise DTypeError(
                 f"requires_grad: only floating-point tensors can require gradients, "
                 f"got dtype {self.data.dtype}"
             )
@@ -181,8 +194,10 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, outside any graph."""
-        return Tensor._wrap(self.data)
+        """A tensor sharing this one's data (and version counter), outside any graph."""
+        t = Tensor._wrap(self.data)
+        t._version_counter = self._version_counter
+        return t
 
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
         """Backpropagate from this tensor; see `autograd.backward`."""
@@ -290,10 +305,14 @@ class Tensor:
         return ops_reduce.Mean.apply(self, axis=ops_reduce.norm_axes(self, axis, "mean"), keepdims=keepdims)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return ops_reduce.Max.apply(self, axis=ops_reduce.norm_axes(self, axis, "max"), keepdims=keepdims)
+        axes = ops_reduce.norm_axes(self, axis, "max")
+        ops_reduce.check_not_empty(self, axes, "max")
+        return ops_reduce.Max.apply(self, axis=axes, keepdims=keepdims)
 
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return ops_reduce.Min.apply(self, axis=ops_reduce.norm_axes(self, axis, "min"), keepdims=keepdims)
+        axes = ops_reduce.norm_axes(self, axis, "min")
+        ops_reduce.check_not_empty(self, axes, "min")
+        return ops_reduce.Min.apply(self, axis=axes, keepdims=keepdims)
 
     def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
         return ops_reduce.var(self, axis, keepdims, correction)
@@ -307,11 +326,11 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def reshape(self, *shape: Any) -> Tensor:
-        return ops_shape.Reshape.apply(self, shape=ops_shape.shape_arg(shape))
+        return ops_shape.Reshape.apply(self, shape=ops_shape.sizes_arg(shape, "reshape", infer=True))
 
     def view(self, *shape: Any) -> Tensor:
         """Like reshape, but never copies: an error if the data cannot be viewed so."""
-        return ops_shape.View.apply(self, shape=ops_shape.shape_arg(shape))
+        return ops_shape.View.apply(self, shape=ops_shape.sizes_arg(shape, "view", infer=True))
 
     def flatten(self, start_dim: int = 0) -> Tensor:
         return ops_shape.flatten(self, start_dim)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Tensor
+from tinytorch.core import Tensor, increment_version
 
 
 class Parameter(Tensor):
@@ -186,6 +186,7 @@ class Module:
             arrays[name] = array
         for name, array in arrays.items():
             targets[name].data[...] = array
+        increment_version(*[targets[name] for name in arrays])  # graphs that saved them are stale
 
     # ------------------------------------------------------------------- repr
     def extra_repr(self) -> str:

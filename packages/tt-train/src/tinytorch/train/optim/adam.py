@@ -27,7 +27,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tinytorch.train.optim.optimizer import Optimizer, ParamGroup, Params, for_each_slice, require
+from tinytorch.train.optim.optimizer import (
+    Optimizer,
+    ParamGroup,
+    Params,
+    for_each_slice,
+    mark_updated,
+    require,
+)
 
 
 class Adam(Optimizer):
@@ -115,6 +122,7 @@ class Adam(Optimizer):
                 )
                 for_each_slice(update, [*arrays, scratch])  # large parameters: one slice per core
         ### END SOLUTION
+        mark_updated(self.param_groups)  # in place: graphs that saved them are stale
         return loss
 
 

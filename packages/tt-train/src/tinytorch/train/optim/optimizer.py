@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tinytorch.core import Tensor, enable_grad
+from tinytorch.core import Tensor, enable_grad, increment_version
 
 ParamGroup = dict[str, Any]
 Params = Iterable[Tensor] | Iterable[Mapping[str, Any]]
@@ -341,3 +341,10 @@ def for_each_slice(fn: Callable[..., None], arrays: Sequence[np.ndarray | None])
     fn(*slices[0])  # this thread takes the first slice
     for future in futures:
         future.result()
+
+
+def mark_updated(param_groups: Sequence[ParamGroup]) -> None:
+    """Bump the version of every parameter `step()` updated (those with a gradient), so that a
+    graph that saved one of them raises at backward instead of using the new values
+    (`tinytorch.core.increment_version`)."""
+    increment_version(*[p for group in param_groups for p in group["params"] if p.grad is not None])

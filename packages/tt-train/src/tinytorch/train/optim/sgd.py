@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tinytorch.train.optim.optimizer import Optimizer, ParamGroup, Params, require
+from tinytorch.train.optim.optimizer import Optimizer, ParamGroup, Params, mark_updated, require
 
 
 class SGD(Optimizer):
@@ -102,4 +102,5 @@ class SGD(Optimizer):
                     d_p = np.multiply(d_p, -lr)
                 p.data += d_p
         ### END SOLUTION
+        mark_updated(self.param_groups)  # in place: graphs that saved them are stale
         return loss
