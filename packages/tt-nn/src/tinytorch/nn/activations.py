@@ -7,7 +7,7 @@ of `tinytorch.nn.functional`, whose Function (ops_activation.py) does the work.
 
 from __future__ import annotations
 
-from tinytorch.core import Tensor
+from tinytorch.core import ArgumentError, Tensor
 from tinytorch.nn import ops_activation as fn
 from tinytorch.nn.module import Module
 
@@ -53,7 +53,7 @@ class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in fn.GELU_APPROXIMATIONS:
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise ArgumentError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:

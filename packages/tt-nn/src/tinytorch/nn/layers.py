@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Tensor, float32
+from tinytorch.core import ArgumentError, DimensionError, ShapeError, Tensor, float32
 from tinytorch.nn import init, ops_layer
 from tinytorch.nn.module import Module, Parameter
 from tinytorch.nn.ops_layer import check_dropout_p, check_linear_args, dropout
@@ -32,7 +32,10 @@ class Linear(Module):
         super().__init__()
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative int, got {n!r}")
+                negative = isinstance(n, (int, np.integer)) and n < 0  # PyTorch: RuntimeError, as empty()
+                raise (ShapeError if negative else ValueError)(
+                    f"Linear: {name} must be a non-negative int, got {n!r}"
+                )
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         ### BEGIN SOLUTION 04
@@ -137,10 +140,10 @@ class Flatten(Module):
         ndim = max(x.ndim, 1)
         for name, d in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
             if not -ndim <= d < ndim:
-                raise ValueError(f"{self!r}: {name} {d} is out of range for an input of shape {x.shape}")
+                raise DimensionError(f"{self!r}: {name} {d} is out of range for an input of shape {x.shape}")
         start, end = self.start_dim % ndim, self.end_dim % ndim
         if start > end:
-            raise ValueError(f"{self!r}: start_dim comes after end_dim for an input of shape {x.shape}")
+            raise ArgumentError(f"{self!r}: start_dim comes after end_dim for an input of shape {x.shape}")
         ### BEGIN SOLUTION 04
         shape = x.shape or (1,)  # a 0-d input flattens to (1,), as in PyTorch
         merged = math.prod(shape[start : end + 1])

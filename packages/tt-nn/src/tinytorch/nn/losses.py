@@ -7,7 +7,7 @@ checks on them are documented with the functions in ops_loss.py.
 
 from __future__ import annotations
 
-from tinytorch.core import Tensor
+from tinytorch.core import ArgumentError, Tensor
 from tinytorch.nn import ops_loss
 from tinytorch.nn.module import Module
 
@@ -35,7 +35,7 @@ class CrossEntropyLoss(_Loss):
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
         if not 0 <= label_smoothing <= 1:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}")
+            raise ArgumentError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}")
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Tensor, increment_version
+from tinytorch.core import ShapeError, Tensor, increment_version
 
 
 class Parameter(Tensor):
@@ -179,7 +179,7 @@ class Module:
             array = _state_array(self, name, state[name])
             target = targets[name]
             if array.shape != target.shape:
-                raise ValueError(
+                raise ShapeError(  # PyTorch: RuntimeError "size mismatch for ..."
                     f"load_state_dict into {type(self).__name__}: '{name}' has shape "
                     f"{array.shape} in the state dict but {target.shape} in the model"
                 )

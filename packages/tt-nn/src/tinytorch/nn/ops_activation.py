@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from tinytorch.core import Context, Function, Tensor
+from tinytorch.core import ArgumentError, Context, DimensionError, Function, Tensor
 from tinytorch.nn.erf import erf
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -227,7 +227,9 @@ def norm_dim(x: Tensor, dim: int, op: str) -> int:
     if x.ndim == 0:
         raise ValueError(f"{op}: needs a tensor with at least 1 dimension, got a 0-d tensor")
     if not isinstance(dim, (int, np.integer)) or not -x.ndim <= dim < x.ndim:
-        raise ValueError(f"{op}: dim {dim!r} is out of range for a tensor of shape {x.shape}")
+        # an int out of range is PyTorch's IndexError ("Dimension out of range")
+        kind = DimensionError if isinstance(dim, (int, np.integer)) else ValueError
+        raise kind(f"{op}: dim {dim!r} is out of range for a tensor of shape {x.shape}")
     return int(dim) % x.ndim
 
 
@@ -262,7 +264,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """x · Φ(x), exact ("none", with erf) or the tanh approximation. (*) -> (*)."""
     check_float(x, "gelu")
     if approximate not in GELU_APPROXIMATIONS:
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELU.apply(x, approximate=approximate)
 
 

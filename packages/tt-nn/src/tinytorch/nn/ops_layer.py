@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Context, Function, Tensor, generator
+from tinytorch.core import Context, DTypeError, Function, ShapeError, Tensor, generator
 
 
 class Linear(Function):
@@ -89,30 +89,35 @@ class Dropout(Function):
 
 
 def check_linear_args(x: Tensor, weight: Tensor, bias: Tensor | None, name: str, expected: str) -> None:
-    """The checks of `linear`; `name` and `expected` word the errors (functional or a Linear module)."""
+    """The checks of `linear`; `name` and `expected` word the errors (functional or a Linear module).
+
+    Errors have PyTorch's types (tinytorch.core.errors): a non-float Tensor or mixed dtypes is a
+    DTypeError, wrong features or bias shape a ShapeError (RuntimeError there, "mat1 and mat2").
+    """
     if not isinstance(x, Tensor) or x.dtype.kind != "f":
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
-        raise TypeError(f"{name}: expected a float32 or float64 input Tensor, got {got}")
+        kind = DTypeError if isinstance(x, Tensor) else TypeError
+        raise kind(f"{name}: expected a float32 or float64 input Tensor, got {got}")
     if x.ndim == 0:
-        raise ValueError(f"{name}: input is a 0-d tensor; expected shape (*, in_features)")
+        raise ShapeError(f"{name}: input is a 0-d tensor; expected shape (*, in_features)")
     if x.shape[-1] != weight.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: input has {x.shape[-1]} features in its last dimension, {expected} "
             f"(input shape {x.shape})"
         )
     if x.dtype != weight.dtype:
-        raise TypeError(
+        raise DTypeError(
             f"{name}: input has dtype {x.dtype} but the weight has {weight.dtype}; "
             "convert the input with .to(...) (tinytorch never converts silently)"
         )
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"{name}: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
+        raise ShapeError(f"{name}: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias.  x: (*, in), weight: (out, in), bias: (out,) -> (*, out)."""
     if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+        raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
     expected = f"but weight of shape {weight.shape} expects {weight.shape[1]}"
     check_linear_args(x, weight, bias, "linear", expected)
     return Linear.apply(x, weight, bias)

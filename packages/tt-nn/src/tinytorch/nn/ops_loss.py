@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Context, Function, Tensor, int64
+from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor, int64
 from tinytorch.nn.ops_activation import check_float, log_softmax, stable_sigmoid
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -160,17 +160,23 @@ def reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def check_same_shape(input: Tensor, target: Tensor, name: str) -> None:
-    """For elementwise losses: float Tensors of one dtype and one shape (no broadcasting)."""
+def check_same_shape(
+    input: Tensor, target: Tensor, name: str, shape_error: type[ValueError] = ValueError
+) -> None:
+    """For elementwise losses: float Tensors of one dtype and one shape (no broadcasting).
+
+    `shape_error`: the type of a shape mismatch, PyTorch's for this loss (BCE: ValueError,
+    mse_loss: RuntimeError where the shapes do not broadcast, so ShapeError).
+    """
     check_float(input, name)
     if not isinstance(target, Tensor):
         raise TypeError(f"{name}: target must be a Tensor, got {type(target).__name__}")
     if target.dtype != input.dtype:
-        raise TypeError(
+        raise DTypeError(
             f"{name}: target has dtype {target.dtype} but input has {input.dtype}; convert one with .to(...)"
         )
     if target.shape != input.shape:
-        raise ValueError(
+        raise shape_error(
             f"{name}: input has shape {input.shape} but target has shape {target.shape}; "
             "they must be equal (no broadcasting in losses)"
         )
@@ -178,22 +184,28 @@ def check_same_shape(input: Tensor, target: Tensor, name: str) -> None:
 
 def check_class_target(input: Tensor, target: Tensor, name: str) -> int:
     """For class-index losses: input (N, C, d1, ...) or (C,), target (N, d1, ...) or () of
-    int64 values in [0, C). Returns C."""
+    int64 values in [0, C). Returns C.
+
+    Errors have PyTorch's types: a target dtype other than int64 is a DTypeError, a target
+    out of [0, C) an IndexError ("Target 5 is out of bounds"), a target whose batch size is
+    not N a ValueError ("Expected input batch_size ..."), any other shape mismatch a ShapeError.
+    """
     check_float(input, name)
     if not isinstance(target, Tensor):
         got = type(target).__name__
         raise TypeError(f"{name}: target must be a Tensor of int64 class indices, got {got}")
     if target.dtype != int64:
-        raise TypeError(
+        raise DTypeError(
             f"{name}: target must hold int64 class indices, got dtype {target.dtype} "
             "(class-probability targets are not supported; use Tensor(labels, dtype='int64'))"
         )
     if input.ndim == 0:
-        raise ValueError(f"{name}: input must have shape (N, C, ...) or (C,), got a 0-d tensor")
+        raise ShapeError(f"{name}: input must have shape (N, C, ...) or (C,), got a 0-d tensor")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
     if target.shape != expected:
-        raise ValueError(
+        batch_differs = input.ndim == 1 or target.shape[:1] != expected[:1]
+        raise (ValueError if batch_differs else ShapeError)(
             f"{name}: input of shape {input.shape} (N, C, d1, ...) needs a target of shape "
             f"{expected}, got {target.shape}"
         )
@@ -232,7 +244,7 @@ def cross_entropy(
     check_reduction(reduction, name)
     check_class_target(input, target, name)
     if not 0 <= label_smoothing <= 1:
-        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ArgumentError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     flat_target = target.data.reshape(-1)  # (M,)
     loss = CrossEntropy.apply(
         classes_last(input), target=flat_target, label_smoothing=float(label_smoothing), reduction=reduction
@@ -276,7 +288,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error (input - target)^2. input and target: (*), the same shape."""
     name = "mse_loss (MSELoss)"
     check_reduction(reduction, name)
-    check_same_shape(input, target, name)
+    check_same_shape(input, target, name, ShapeError)
     ### BEGIN SOLUTION 06
     diff = input - target
     return reduce(diff * diff, reduction)
@@ -289,7 +301,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     check_reduction(reduction, name)
     check_same_shape(input, target, name)
     if input.size and not (input.data.min() >= 0 and input.data.max() <= 1):
-        raise ValueError(
+        raise ArgumentError(
             f"{name}: input must hold probabilities in [0, 1], got values from "
             f"{input.data.min()} to {input.data.max()} (logits? use binary_cross_entropy_with_logits)"
         )
