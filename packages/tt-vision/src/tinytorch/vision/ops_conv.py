@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from tinytorch.core import Context, Function, Tensor
+from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor
 
 Pair = tuple[int, int]
 
@@ -102,14 +102,20 @@ WORKSPACE = Workspace()
 
 
 def pair(value: Any, name: str, op: str, minimum: int) -> Pair:
-    """An int or a pair of ints as (h, w), each >= minimum; else a ValueError naming `op`."""
+    """An int or a pair of ints as (h, w), each >= minimum; else an error naming `op`.
+
+    Ints below `minimum` (a zero stride, a negative padding) are an ArgumentError (PyTorch:
+    RuntimeError, "non-positive stride is not supported"); anything else a ValueError.
+    """
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    ok = len(items) == 2 and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in items
+    ints = len(items) == 2 and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items
     )
-    if not ok:
+    if not (ints and all(v >= minimum for v in items)):
         kind = "positive" if minimum > 0 else "non-negative"
-        raise ValueError(f"{op}: {name} must be a {kind} int or a pair of them, got {value!r}")
+        raise (ArgumentError if ints else ValueError)(
+            f"{op}: {name} must be a {kind} int or a pair of them, got {value!r}"
+        )
     return int(items[0]), int(items[1])
 
 
@@ -313,28 +319,35 @@ class Conv2dLoop(Function):
 def check_conv2d_args(
     x: Any, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any, name: str
 ) -> tuple[Pair, Pair]:
-    """Validate conv2d's arguments (errors worded with `name`); returns (stride, padding) as pairs."""
+    """Validate conv2d's arguments (errors worded with `name`); returns (stride, padding) as pairs.
+
+    Errors have PyTorch's types (tinytorch.core.errors): shapes that do not fit are a
+    ShapeError, dtypes a DTypeError, a zero stride or negative padding an ArgumentError.
+    """
     if not isinstance(x, Tensor) or x.dtype.kind != "f":
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
-        raise TypeError(f"{name}: expected a float32 or float64 input Tensor, got {got}")
+        raise (DTypeError if isinstance(x, Tensor) else TypeError)(
+            f"{name}: expected a float32 or float64 input Tensor, got {got}"
+        )
     if weight.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: weight must be 4-D (out_channels, in_channels, kh, kw), got {weight.shape}"
         )
     if x.ndim != 4:
-        raise ValueError(f"{name}: expected a 4-D input (B, C, H, W), got shape {x.shape}")
+        raise ShapeError(f"{name}: expected a 4-D input (B, C, H, W), got shape {x.shape}")
     if x.dtype != weight.dtype:
-        raise TypeError(
+        raise DTypeError(
             f"{name}: input has dtype {x.dtype} but the weight has {weight.dtype}; "
             "convert one with .to(...) (tinytorch never converts silently)"
         )
     if x.shape[1] != weight.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: input of shape {x.shape} has {x.shape[1]} channels, but the weight of shape "
             f"{weight.shape} expects {weight.shape[1]}"
         )
     if bias is not None and (bias.shape != (weight.shape[0],) or bias.dtype != weight.dtype):
-        raise ValueError(
+        # (a ValueError before, so a bias of the wrong dtype stays one: ArgumentError)
+        raise (ShapeError if bias.shape != (weight.shape[0],) else ArgumentError)(
             f"{name}: bias has shape {bias.shape} ({bias.dtype}), "
             f"expected ({weight.shape[0]},) {weight.dtype}"
         )
@@ -342,7 +355,7 @@ def check_conv2d_args(
     padding_hw = pair(padding, "padding", name, 0)
     padded = (x.shape[2] + 2 * padding_hw[0], x.shape[3] + 2 * padding_hw[1])
     if padded[0] < weight.shape[2] or padded[1] < weight.shape[3]:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: kernel size {tuple(weight.shape[2:])} is larger than the padded input {padded} "
             f"(input shape {x.shape}, padding {padding_hw})"
         )

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Context, Function, Tensor
+from tinytorch.core import ArgumentError, Context, Function, ShapeError, Tensor
 from tinytorch.vision.ops_conv import (
     WORKSPACE,
     Pair,
@@ -226,17 +226,22 @@ class AvgPool2dLoop(Function):
 def check_pool_args(
     x: Any, kernel_size: Any, stride: Any, padding: Any, name: str
 ) -> tuple[Pair, Pair, Pair]:
-    """Validate a pooling call (errors worded with `name`); returns (kernel, stride, padding) as pairs."""
+    """Validate a pooling call (errors worded with `name`); returns (kernel, stride, padding) as pairs.
+
+    Errors have PyTorch's types (tinytorch.core.errors): an input that is not 4-D or smaller than
+    the kernel is a ShapeError, a zero kernel or stride and a padding over half the kernel an
+    ArgumentError.
+    """
     if not isinstance(x, Tensor) or x.dtype.kind != "f":
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
         raise TypeError(f"{name}: expected a float32 or float64 input Tensor, got {got}")
     if x.ndim != 4:
-        raise ValueError(f"{name}: expected a 4-D input (B, C, H, W), got shape {x.shape}")
+        raise ShapeError(f"{name}: expected a 4-D input (B, C, H, W), got shape {x.shape}")
     kernel = pair(kernel_size, "kernel_size", name, 1)
     stride_hw = kernel if stride is None else pair(stride, "stride", name, 1)
     padding_hw = pair(padding, "padding", name, 0)
     if padding_hw[0] > kernel[0] // 2 or padding_hw[1] > kernel[1] // 2:
-        raise ValueError(
+        raise ArgumentError(
             f"{name}: padding should be at most half of the kernel size, but got padding={padding_hw} "
             f"and kernel_size={kernel}"
         )
@@ -245,7 +250,7 @@ def check_pool_args(
         output_size(n, k, s, p) for n, k, s, p in zip((h, w), kernel, stride_hw, padding_hw, strict=True)
     )
     if min(out_hw) < 1:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: kernel_size={kernel} does not fit in the input of shape {x.shape} "
             f"with padding={padding_hw} (output size would be {out_hw})"
         )
