@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Tensor, float32, where
+from tinytorch.core import ArgumentError, DTypeError, ShapeError, Tensor, float32, where
 from tinytorch.nn import Linear, Module, init
 from tinytorch.nn.ops_layer import check_dropout_p
 from tinytorch.text import ops_attention
@@ -40,38 +40,43 @@ def _mask_array(mask: Any, name: str) -> np.ndarray:
 def check_attention_args(
     q: Tensor, k: Tensor, v: Tensor, mask: Any, is_causal: bool, name: str
 ) -> np.ndarray | None:
-    """The checks shared by both versions; returns the mask as a bool array (or None)."""
+    """The checks shared by both versions; returns the mask as a bool array (or None).
+
+    Errors have PyTorch's types (tinytorch.core.errors): shapes that do not fit are a
+    ShapeError, dtypes a DTypeError, a mask given with is_causal=True an ArgumentError.
+    """
     for label, t in (("query", q), ("key", k), ("value", v)):
         if not isinstance(t, Tensor) or t.dtype.kind != "f":
             got = t.dtype if isinstance(t, Tensor) else type(t).__name__
-            raise TypeError(f"{name}: {label} must be a float32 or float64 Tensor, got {got}")
+            kind = DTypeError if isinstance(t, Tensor) else TypeError
+            raise kind(f"{name}: {label} must be a float32 or float64 Tensor, got {got}")
         if t.ndim < 2:
-            raise ValueError(f"{name}: {label} must have shape (..., length, features), got {t.shape}")
+            raise ShapeError(f"{name}: {label} must have shape (..., length, features), got {t.shape}")
     if not q.dtype == k.dtype == v.dtype:
-        raise TypeError(f"{name}: query, key, value dtypes differ ({q.dtype}, {k.dtype}, {v.dtype})")
+        raise DTypeError(f"{name}: query, key, value dtypes differ ({q.dtype}, {k.dtype}, {v.dtype})")
     shapes = f"query {q.shape}, key {k.shape}, value {v.shape}"
     if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"{name}: query and key need the same last dimension (d), got {shapes}")
+        raise ShapeError(f"{name}: query and key need the same last dimension (d), got {shapes}")
     if k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"{name}: key and value need the same length S (dim -2), got {shapes}")
+        raise ShapeError(f"{name}: key and value need the same length S (dim -2), got {shapes}")
     try:
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     except ValueError:
-        raise ValueError(f"{name}: batch dimensions do not broadcast: {shapes}") from None
+        raise ShapeError(f"{name}: batch dimensions do not broadcast: {shapes}") from None
     length, key_length = q.shape[-2], k.shape[-2]
     if mask is None:
         if is_causal and key_length == 0:
             raise ValueError(f"{name}: no keys to attend to ({shapes})")
         return None
     if is_causal:
-        raise ValueError(f"{name}: give either mask or is_causal=True, not both (as torch)")
+        raise ArgumentError(f"{name}: give either mask or is_causal=True, not both (as torch)")
     allowed = _mask_array(mask, name)
     try:
         full = np.broadcast_shapes(allowed.shape, (*batch, length, key_length))
     except ValueError:
         full = None
     if full != (*batch, length, key_length):
-        raise ValueError(
+        raise ShapeError(
             f"{name}: mask of shape {allowed.shape} does not broadcast to the scores' shape "
             f"{(*batch, length, key_length)} (..., L, S) for {shapes}"
         )

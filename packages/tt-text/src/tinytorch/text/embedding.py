@@ -15,22 +15,29 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Tensor, float32
+from tinytorch.core import DTypeError, ShapeError, Tensor, float32
 from tinytorch.nn import Module, Parameter, init
 from tinytorch.text import ops_embedding
 
 
 def _positive_int(value: Any, name: str, owner: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+        negative = isinstance(value, (int, np.integer)) and value < 0  # PyTorch: RuntimeError, as empty()
+        raise (ShapeError if negative else ValueError)(
+            f"{owner}: {name} must be a positive int, got {value!r}"
+        )
     return int(value)
 
 
 def as_index_array(idx: Any, num_embeddings: int, owner: str) -> np.ndarray:
-    """Token ids as an int64 array, every id checked to be in [0, num_embeddings)."""
+    """Token ids as an int64 array, every id checked to be in [0, num_embeddings).
+
+    As PyTorch: an id out of range is an IndexError, a Tensor of non-integer ids a DTypeError
+    (RuntimeError there), ids that are no Tensor and no integers a TypeError.
+    """
     if isinstance(idx, Tensor):
         if idx.dtype.kind not in "iu":
-            raise TypeError(f"{owner}: indices must be an int64 Tensor, got dtype {idx.dtype}")
+            raise DTypeError(f"{owner}: indices must be an int64 Tensor, got dtype {idx.dtype}")
         array = idx.data
     else:
         array = np.asarray(idx)
@@ -49,7 +56,7 @@ def as_index_array(idx: Any, num_embeddings: int, owner: str) -> np.ndarray:
 def embedding(idx: Any, weight: Tensor) -> Tensor:
     """weight[idx] with a scatter-add backward.  idx: (*) int64, weight: (V, D) -> (*, D)."""
     if not isinstance(weight, Tensor) or weight.ndim != 2:
-        raise ValueError(
+        raise ShapeError(
             f"embedding: weight must be a 2-D Tensor (V, D), got {getattr(weight, 'shape', weight)}"
         )
     array = as_index_array(idx, weight.shape[0], "embedding")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Tensor, float32
+from tinytorch.core import DTypeError, ShapeError, Tensor, float32
 from tinytorch.nn import GELU, Dropout, Linear, Module, Parameter, init
 from tinytorch.nn.ops_activation import GELU_APPROXIMATIONS
 from tinytorch.nn.ops_layer import check_dropout_p
@@ -29,23 +29,29 @@ from tinytorch.text.ops_mlp import gelu_tanh
 def _normalized_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if not dims or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in dims):
-        raise ValueError(
+        negative = any(isinstance(n, (int, np.integer)) and n < 0 for n in dims)  # PyTorch: RuntimeError
+        raise (ShapeError if negative else ValueError)(
             f"LayerNorm: normalized_shape must be a positive int or tuple of them, got {shape!r}"
         )
     return tuple(int(n) for n in dims)
 
 
 def check_layer_norm_args(x: Tensor, normalized_shape: tuple[int, ...], weight: Any, name: str) -> None:
+    """As PyTorch: an input that does not end with normalized_shape is a ShapeError, a non-float
+    input or a weight of another dtype a DTypeError (both RuntimeError there)."""
     if not isinstance(x, Tensor) or x.dtype.kind != "f":
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
-        raise TypeError(f"{name}: expected a float32 or float64 Tensor, got {got}")
+        kind = DTypeError if isinstance(x, Tensor) else TypeError
+        raise kind(f"{name}: expected a float32 or float64 Tensor, got {got}")
     n = len(normalized_shape)
     if x.shape[x.ndim - n :] != normalized_shape or x.ndim < n:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: input of shape {x.shape} does not end with normalized_shape {normalized_shape}"
         )
     if weight is not None and weight.dtype != x.dtype:
-        raise TypeError(f"{name}: input is {x.dtype} but the weight is {weight.dtype}; convert with .to(...)")
+        raise DTypeError(
+            f"{name}: input is {x.dtype} but the weight is {weight.dtype}; convert with .to(...)"
+        )
 
 
 def layer_norm(
