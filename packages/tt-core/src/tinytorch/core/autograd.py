@@ -240,20 +240,32 @@ def _share_version_counter(result: Tensor, inputs: Sequence[Any]) -> None:
 
 def _saved_versions(saved: tuple[Any, ...], inputs: Sequence[Any], result: Tensor) -> list[Any]:
     """(which, counter, version, shape) of each input (which = its index) and of the output
-    (which = -1) whose memory a saved array shares. Runs on every recorded op: kept lean
-    (identity tests first; NumPy points a view's `.base` at the memory's owner)."""
+    (which = -1) whose memory a saved array shares. Runs on every recorded op, so kept lean
+    (plain loops, identity tests first; NumPy points a view's `.base` at the memory's owner)."""
     versions = []
-    for which, x in enumerate((*inputs, result)):
-        if isinstance(x, Tensor):
-            data = x.data
-            owner = data.base
-            if owner is None:
-                owner = data
-            for v in saved:
-                if v is data or (type(v) is np.ndarray and (v is owner or v.base is owner)):
-                    counter = x._version_counter
-                    versions.append((which if x is not result else -1, counter, counter[0], data.shape))
-                    break
+    which = -1
+    for x in inputs:
+        which += 1
+        if type(x) is not Tensor and not isinstance(x, Tensor):
+            continue
+        data = x.data
+        owner = data.base
+        if owner is None:
+            owner = data
+        for v in saved:
+            if v is data or v is owner or (type(v) is np.ndarray and v.base is owner):
+                counter = x._version_counter
+                versions.append((which, counter, counter[0], data.shape))
+                break
+    data = result.data  # a fresh array, or a view of an input's memory (then it shares its counter)
+    owner = data.base
+    if owner is None:
+        owner = data
+    for v in saved:
+        if v is data or v is owner or (type(v) is np.ndarray and v.base is owner):
+            counter = result._version_counter
+            versions.append((-1, counter, counter[0], data.shape))
+            break
     return versions
 
 
