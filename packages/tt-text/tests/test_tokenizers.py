@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from tinytorch.text.tokenizers.bpe import (
     count_pairs,
     merge_pair,
     split_text,
+    train_merges,
 )
 
 pytestmark = pytest.mark.module15
@@ -270,6 +272,16 @@ def test_fast_training_equals_the_reference_on_shakespeare_like_text() -> None:
     text = SAMPLE * 3
     for pattern in (None, GPT2_SPLIT_PATTERN):
         assert BPETokenizer.train(text, 330, pattern=pattern).merges == train_reference(text, 330, pattern)
+
+
+def test_given_fast_trainer_equals_the_reference_on_real_shakespeare(shakespeare_data_dir: Path) -> None:
+    """The given `train_merges` (heap and linked list, what BPETokenizer.train uses) learns the
+    same merges as the student's `train_reference` on 20,000 characters of tiny-shakespeare."""
+    text = (shakespeare_data_dir / "shakespeare" / "input.txt").read_text(encoding="ascii")[:20_000]
+    expected = train_reference(text, 256 + 60)
+    chunk_counts = Counter(chunk.encode() for chunk in split_text(text, GPT2_SPLIT_PATTERN))
+    assert train_merges(dict(chunk_counts), 60) == expected
+    assert BPETokenizer.train(text, 256 + 60).merges == expected
 
 
 def test_training_is_deterministic_and_learns_words() -> None:

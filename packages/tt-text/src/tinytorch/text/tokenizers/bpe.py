@@ -28,12 +28,14 @@ pair is merged first (as Hugging Face's trainer does). This makes training
 deterministic and reproduces the Wikipedia example: "aaabdaaabac" merges
 "aa" -> Z, then "ab" -> Y, then "ZY" -> X, giving "XdXac".
 
-Two trainers, one result. `train_reference` is the readable loop (count all
-pairs, merge the best, repeat): O(merges x text), minutes on tiny-shakespeare.
-`train_merges` gives exactly the same merges in seconds: identical chunks are
+Two trainers, one result. `train_reference` is the readable loop the student
+writes (count all pairs, merge the best, repeat): O(merges x text), minutes on
+tiny-shakespeare. `train_merges` is given code with exactly the same merges
+(tested against `train_reference`) in under a second: identical chunks are
 counted once with their frequency, the tokens live in a linked list, every
 pair knows the positions where it occurs, and a merge updates the pair counts
 only around the positions it changes (a heap finds the next best pair).
+`BPETokenizer.train` uses it; guide 15 measures the two.
 """
 
 from __future__ import annotations
@@ -159,11 +161,14 @@ def train_reference(text: str, vocab_size: int, pattern: str | None = GPT2_SPLIT
     return merges
 
 
-# ---------------------------------------------------------------------- the fast version
+# ------------------------------------------------------------- the fast version (given)
 
 
 def train_merges(chunk_counts: dict[bytes, int], num_merges: int) -> list[Pair]:
     """The same merges as `train_reference`, from each distinct chunk's bytes and frequency.
+
+    Given code, not a student block: the tuned twin of `train_reference` (~700x faster for a
+    1,000-token BPE on tiny-shakespeare, guide 15), tested to give the same merges.
 
     Data structures (all flat Python lists over the distinct chunks, concatenated):
     `tokens[i]` the token at position i (-1 once merged away), `nxt`/`prv` the
@@ -174,7 +179,6 @@ def train_merges(chunk_counts: dict[bytes, int], num_merges: int) -> list[Pair]:
     re-checked against `counts` when popped. A merge visits only the positions
     of its pair and changes only the counts of the pairs around them.
     """
-    ### BEGIN SOLUTION 15
     tokens: list[int] = []
     weight: list[int] = []
     nxt: list[int] = []
@@ -246,7 +250,6 @@ def train_merges(chunk_counts: dict[bytes, int], num_merges: int) -> list[Pair]:
                 del counts[pair]
         merges.append(best)
     return merges
-    ### END SOLUTION
 
 
 # ------------------------------------------------------------------------------ encoding
@@ -267,8 +270,9 @@ def _encode_chunk_loop(ids: list[int], ranks: dict[Pair, int]) -> list[int]:
 def _encode_chunk_numpy(ids: np.ndarray, merges: Sequence[Pair]) -> np.ndarray:
     """Apply the merges to one long chunk: one vectorised sweep over the array per merge, in
     the order they were learned. Same ids as the loop: a merge only creates pairs that contain
-    its new token, which were all learned later, so no earlier merge can apply again."""
-    ### BEGIN SOLUTION 15
+    its new token, which were all learned later, so no earlier merge can apply again.
+    Given code: the tuned twin of `_encode_chunk_loop` (tested equal to it), for a text
+    encoded without pre-split, where the loop would rescan one 1 MB chunk per merge."""
     ids = np.asarray(ids, dtype=np.int32)
     for rank, (left, right) in enumerate(merges):
         if ids.size < 2:
@@ -283,7 +287,6 @@ def _encode_chunk_numpy(ids: np.ndarray, merges: Sequence[Pair]) -> np.ndarray:
         ids[positions] = 256 + rank
         ids = np.delete(ids, positions + 1)
     return ids
-    ### END SOLUTION
 
 
 # ----------------------------------------------------------------------------- the class
