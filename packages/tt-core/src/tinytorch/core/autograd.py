@@ -3,16 +3,17 @@
 Every differentiable op is a `Function` subclass with two static methods side by
 side::
 
-    class Mul(Function):
+    class Hypot(Function):                     # sqrt(a^2 + b^2): the README's example op
         @staticmethod
-        def forward(ctx, a, b):            # NumPy arrays (or Python scalars) in,
-            ctx.save_for_backward(a, b)    # one NumPy array out
-            return a * b
+        def forward(ctx, a, b):                # NumPy arrays in, one NumPy array out
+            out = np.hypot(a, b)
+            ctx.save_for_backward(a, b, out)   # what backward needs, nothing more
+            return out
 
         @staticmethod
-        def backward(ctx, grad):           # dL/d(out) in, one dL/d(input) per input out
-            a, b = ctx.saved_tensors
-            return unbroadcast(grad * b, a.shape), unbroadcast(grad * a, b.shape)
+        def backward(ctx, grad):               # dL/d(out) in, one dL/d(input) per input out
+            a, b, out = ctx.saved_tensors
+            return unbroadcast(grad * a / out, a.shape), unbroadcast(grad * b / out, b.shape)
 
 `Function.apply` runs `forward` and, when an input requires grad, records the
 `Context` as the output's `grad_fn`. A context references the nodes (or leaf
