@@ -31,7 +31,6 @@ import tinytorch.text.functional as TF
 from tinytorch.core import Tensor
 from tinytorch.text import GPTConfig, TinyGPT, TransformerBlock
 from tinytorch.text.ops_embedding import embedding_backward, embedding_backward_reference
-from tinytorch.text.ops_mlp import gelu_tanh
 from tinytorch.train.optim import AdamW
 
 Measure = Callable[..., Any]
@@ -268,7 +267,6 @@ def test_guide_layer_norm_versions(measure: Measure, version: str) -> None:
 
 
 GELUS: dict[str, Callable[[Tensor], Tensor]] = {
-    "tt-text-inplace-tanh": gelu_tanh,
     "tt-nn-tanh": lambda x: NF.gelu(x, approximate="tanh"),
     "tt-nn-exact": NF.gelu,
 }

@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 import tinytorch.core as tc
-import tinytorch.nn.functional as F
 from tinytorch.core import Tensor
 from tinytorch.core.measuring import best_times, one_blas_thread, report, traced_peak
 from tinytorch.text import (
@@ -29,7 +28,6 @@ from tinytorch.text import (
     scaled_dot_product_attention,
     scaled_dot_product_attention_reference,
 )
-from tinytorch.text.ops_mlp import gelu_tanh
 from tinytorch.text.transformer import layer_norm, layer_norm_reference
 
 MiB = 1024 * 1024
@@ -126,32 +124,6 @@ def test_layer_norm_saves_x_hat_and_one_over_sigma(record_property):
     )
     assert fused <= x.data.nbytes + rows + 2 * weight.data.nbytes, f"LayerNorm keeps {fused} bytes"
     assert fused <= 0.6 * composed, f"fused {fused} bytes against composed {composed}"
-
-
-@pytest.mark.module14
-@pytest.mark.contract
-def test_gelu_tanh_in_place_peaks_lower(record_property):
-    """Guide 14 §3: the MLP's GELU written in place (`ops_mlp.GELUTanh`, saving tanh) peaks at
-    6.0 MiB forward + backward on (768, 512), against 10.5 MiB for tinytorch.nn's
-    `gelu(approximate="tanh")`, where every `*` allocates a fresh array."""
-    rng = np.random.default_rng(0)
-    h = Tensor(rng.standard_normal((768, 512), dtype=np.float32), requires_grad=True)
-
-    def step(gelu: Callable[[Tensor], Tensor]) -> None:
-        h.grad = None
-        gelu(h).sum().backward()
-
-    step(gelu_tanh)
-    fused = traced_peak(lambda: step(gelu_tanh))[0] / h.data.nbytes
-    composed = traced_peak(lambda: step(lambda t: F.gelu(t, approximate="tanh")))[0] / h.data.nbytes
-    report(
-        record_property,
-        "peak memory of GELU (tanh) forward + backward on (768, 512) float32, in input sizes (1.5 MiB)",
-        f"{fused:.2f} in place ({fused * h.data.nbytes / MiB:.1f} MiB), {composed:.2f} tinytorch.nn's",
-        "in place: <= 4 input-sized arrays and <= 0.75x tinytorch.nn's gelu",
-    )
-    assert fused <= 4.0, f"GELUTanh peaked at {fused:.2f} input-sized arrays"
-    assert fused <= 0.75 * composed, f"in place {fused:.2f} against tinytorch.nn's {composed:.2f}"
 
 
 # ------------------------------------------------------------------ module 15: generation

@@ -10,6 +10,8 @@ import pytest
 import tinytorch.core as tc
 import tinytorch.text.functional as TF
 from tinytorch.core import Tensor, gradcheck, graph_nbytes
+from tinytorch.nn import functional as NF
+from tinytorch.nn.ops_activation import GELU
 from tinytorch.text import MLP, CausalSelfAttention, LayerNorm, TransformerBlock
 
 pytestmark = pytest.mark.module14
@@ -100,6 +102,25 @@ def test_mlp_shapes_and_gelu_choice(stored):
     np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="gelu must be"):
         MLP(8, gelu="relu")
+
+
+@pytest.mark.parametrize("gelu", ["tanh", "none"])
+def test_mlp_gelu_is_tinytorch_nn_gelu(gelu):
+    """One GELU Function for both forms: the MLP's activation node is tinytorch.nn's GELU (no
+    second tanh-GELU Function in tt-text), holding its values."""
+    mlp = MLP(8, gelu=gelu)
+    x = Tensor(np.random.default_rng(0).standard_normal((2, 3, 8), dtype=np.float32))
+    out = mlp(x)
+    nodes, stack = [], [out.grad_fn]
+    while stack:  # every node of the graph, from the output back to the leaves
+        node = stack.pop()
+        if node is not None and not isinstance(node, Tensor):
+            nodes.append(node)
+            stack.extend(node.parents)
+    activations = [node for node in nodes if "GELU" in type(node).__name__]
+    assert [type(node).fn for node in activations] == [GELU], f"the MLP's activation nodes: {activations}"
+    expected = mlp.c_proj(NF.gelu(mlp.c_fc(x), approximate=gelu))
+    np.testing.assert_array_equal(out.data, expected.data)
 
 
 def test_block_equals_nanogpts_pre_norm_block(stored):
