@@ -100,7 +100,19 @@ class Context:
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or scalars) for `backward`; read them back as `saved_tensors`."""
-        self.__dict__["_saved"] = values
+        self.__dict__["_saved"] = values  # past __setattr__, which refuses arrays
+
+    def record(self, parents: tuple[Any, ...]) -> None:
+        """Link this node into the graph: `parents[i]` is input i's node, the leaf
+        itself, or None where no gradient flows (called by `Function.apply`)."""
+        self.__dict__["parents"] = parents
+        self.__dict__["needs_input_grad"] = tuple([p is not None for p in parents])
+
+    def free(self) -> None:
+        """Drop the saved arrays after backward (unless `retain_graph`); a second
+        backward through this node is then an error (`check_not_freed`)."""
+        self.__dict__["_saved"] = ()
+        self.__dict__["_freed"] = True
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -192,7 +204,7 @@ class Function:
             shapes = ", ".join(str(np.shape(a)) for a in arrays)
             raise torch_error_type(err)(f"{op_name(cls)}: {err} (input shapes {shapes})") from None
         if not (requires_grad and _grad_enabled):
-            result = Tensor._wrap(out)
+            result = Tensor.wrap(out)
             if result.data.base is not None:
                 _share_version_counter(result, inputs)
             return result
@@ -201,10 +213,8 @@ class Function:
         parents = tuple(
             [(x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
         )
-        # Written straight into the node's __dict__: nothing here is an array.
-        ctx.__dict__["parents"] = parents
-        ctx.__dict__["needs_input_grad"] = tuple([p is not None for p in parents])
-        result = Tensor._wrap(out, requires_grad=True)
+        ctx.record(parents)
+        result = Tensor.wrap(out, requires_grad=True)
         if result.data.base is not None:
             _share_version_counter(result, inputs)
         if ctx._saved:
@@ -359,8 +369,7 @@ def run_node(node: Context, grad: np.ndarray, retain_graph: bool) -> tuple[Any, 
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
     if not retain_graph:
-        node.__dict__["_saved"] = ()
-        node.__dict__["_freed"] = True
+        node.free()
     for parent in node.parents:  # most nodes have no leaf input: nothing to check
         if parent is not None and not isinstance(parent, Context):
             break
@@ -395,7 +404,7 @@ def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
             "changed the dtype (a NumPy float64 scalar in a float32 expression?)"
         )
     if leaf.grad is None:
-        leaf.grad = Tensor._wrap(g)
+        leaf.grad = Tensor.wrap(g)
     else:
         leaf.grad.data += g
 

@@ -39,7 +39,7 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(array)
+    t = Tensor.wrap(array)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -65,7 +65,7 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = int64 if ints else float32
-    return Tensor._wrap(np.arange(start, stop, step, dtype=as_dtype(dtype)))
+    return Tensor.wrap(np.arange(start, stop, step, dtype=as_dtype(dtype)))
 
 
 def rand(*shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:

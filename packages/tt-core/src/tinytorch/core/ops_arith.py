@@ -406,7 +406,7 @@ def clip(a: Tensor, min: Scalar | None = None, max: Scalar | None = None) -> Ten
 def cast(a: Tensor, dtype: np.dtype) -> Tensor:
     """`a` converted to `dtype`; gradients flow only into floating-point results."""
     if dtype.kind != "f":
-        return Tensor._wrap(a.data.astype(dtype))
+        return Tensor.wrap(a.data.astype(dtype))
     return Cast.apply(a, dtype=dtype)
 
 
@@ -434,6 +434,6 @@ def compare(ufunc: Callable[..., np.ndarray], a: Tensor, other: Any) -> Tensor:
             raise TypeError(f"{ufunc.__name__}: mixed dtypes ({a.dtype}, {b.dtype})")
         b = b.data
     try:
-        return Tensor._wrap(ufunc(a.data, b))
+        return Tensor.wrap(ufunc(a.data, b))
     except ValueError as err:
         raise ShapeError(f"{ufunc.__name__}: {err} (input shapes {a.shape}, {np.shape(b)})") from None

@@ -170,6 +170,6 @@ def argmax(a: Tensor, axis: int | None, keepdims: bool) -> Tensor:
         check_not_empty(a, None if axis is None else norm_axes(a, axis, "argmax"), "argmax")
     if axis is None:
         idx = np.argmax(a.data)
-        return Tensor._wrap(np.asarray(idx, dtype=np.int64).reshape((1,) * a.ndim if keepdims else ()))
+        return Tensor.wrap(np.asarray(idx, dtype=np.int64).reshape((1,) * a.ndim if keepdims else ()))
     (ax,) = norm_axes(a, axis, "argmax") or (0,)
-    return Tensor._wrap(np.argmax(a.data, axis=ax, keepdims=keepdims).astype(np.int64, copy=False))
+    return Tensor.wrap(np.argmax(a.data, axis=ax, keepdims=keepdims).astype(np.int64, copy=False))

@@ -106,8 +106,10 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
-        """Fast path for ops: wrap an array already of a supported dtype."""
+    def wrap(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """A Tensor over `array` itself: no copy and no checks (the fast path ops
+        return through). `array` must already have a supported dtype (float32,
+        float64, int64, bool); use `Tensor(data)` for anything else."""
         t = object.__new__(cls)
         t.data = array if type(array) is np.ndarray else np.asarray(array)
         t._version_counter = [0]
@@ -195,7 +197,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data (and version counter), outside any graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor.wrap(self.data)
         t._version_counter = self._version_counter
         return t
 

@@ -139,7 +139,7 @@ class SinusoidalPositionalEncoding(Module):
                 f"{self!r}: positions {offset}..{offset + length - 1} need max_len > "
                 f"{offset + length - 1}, but it is {self.max_len}"
             )
-        return Tensor._wrap(self.pe.data[offset : offset + length])
+        return Tensor.wrap(self.pe.data[offset : offset + length])
 
     def extra_repr(self) -> str:
         return f"{self.max_len}, {self.embedding_dim}"

@@ -213,7 +213,7 @@ class CausalSelfAttention(Module):
         if causal and keys.shape[2] != q.shape[2]:
             raise ValueError("CausalSelfAttention: feed several new tokens only into an empty cache")
         out, _, _ = ops_attention.attention_forward(q, keys, values, None, causal)
-        return self.c_proj(Tensor._wrap(ops_attention.merge_heads(out)))
+        return self.c_proj(Tensor.wrap(ops_attention.merge_heads(out)))
         ### END SOLUTION
 
 
