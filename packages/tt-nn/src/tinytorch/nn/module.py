@@ -9,7 +9,7 @@ structure exchanges weights with a tinytorch one through `state_dict()`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -137,11 +137,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for param in self.parameters():
-            if set_to_none or param.grad is None:
-                param.grad = None
-            else:
-                param.grad.data[...] = 0
+        """Forget every parameter's gradient: `p.grad = None` (default) or fill it with zeros."""
+        clear_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for param in self.parameters():
@@ -204,6 +201,16 @@ class Module:
             return f"{type(self).__name__}({extra})"
         lines = (extra.split("\n") if extra else []) + children
         return f"{type(self).__name__}(\n" + "".join(f"  {line}\n" for line in lines) + ")"
+
+
+def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """`p.grad = None` for each of `params` (default), or its gradient filled with zeros in
+    place: `Module.zero_grad` and `Optimizer.zero_grad` (tt-train) both come here."""
+    for p in params:
+        if set_to_none or p.grad is None:
+            p.grad = None
+        else:
+            p.grad.data[...] = 0
 
 
 def _state_array(module: Module, name: str, value: Any) -> np.ndarray:

@@ -12,17 +12,21 @@ gradient g at step t = 1, 2, ...:
     p = p - lr / (1 - beta1^t) * m / denom
 
 State per parameter: "step" (an int), "exp_avg" (m) and "exp_avg_sq" (v), and
-with amsgrad "max_exp_avg_sq": exactly 2x (3x) the parameter bytes. An update
-uses one parameter-sized scratch array for every intermediate (Adam with L2
-weight decay one more, for g + weight_decay * p). `adam_update` is the
-arithmetic for one array; a large parameter is updated in one slice per core
-(`for_each_slice`), since a NumPy ufunc uses a single core.
+with amsgrad "max_exp_avg_sq": exactly 2x (3x) the parameter bytes.
+
+Two versions of `step()`: the rule in whole-array NumPy (the default, what a
+student writes; a warm step holds up to 3 parameter-sized temporaries), and
+`fused=True`, given code tested equal to it: `adam_update` writes every
+intermediate into one scratch array, and `for_each_slice` updates a large
+parameter in one slice per core (a NumPy ufunc uses one core). It matters for
+one large parameter only (1M float32: guide 11 §3); a TinyGPT or MNIST step
+takes the same time either way.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -38,8 +42,10 @@ from tinytorch.train.optim.optimizer import (
 
 
 class Adam(Optimizer):
-    """`Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)`.
+    """`Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, fused=False)`.
 
+    `fused=True`: the same rule with one scratch array and a slice per core for
+    large parameters (`adam_update`; results equal to float rounding).
     Raises ValueError for lr <= 0, betas outside [0, 1), eps < 0, weight_decay < 0.
     """
 
@@ -62,9 +68,11 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        fused: bool = False,
     ) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
         super().__init__(params, defaults)
+        self.fused = bool(fused)  # an attribute, not a hyperparameter: checkpoints don't hold it
 
     def check_group(self, group: ParamGroup) -> None:
         ### BEGIN SOLUTION 11
@@ -85,6 +93,10 @@ class Adam(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient (in place, no graph)."""
         loss = self._closure_loss(closure)
+        if self.fused:
+            self._fused_step()
+            mark_updated(self.param_groups)
+            return loss
         ### BEGIN SOLUTION 11
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
@@ -93,37 +105,56 @@ class Adam(Optimizer):
                 if p.grad is None:
                     continue
                 state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = np.zeros_like(p.data)
-                    state["exp_avg_sq"] = np.zeros_like(p.data)
+                if not state:  # first step: m, v (and v_max) of p's shape
+                    state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = np.zeros_like(p.data)
                 state["step"] += 1
-                step = state["step"]
-
-                grad = p.grad.data
-                if weight_decay != 0 and not self.decoupled_weight_decay:
-                    grad = np.multiply(p.data, weight_decay)  # Adam's L2 term: g + weight_decay * p
-                    grad += p.grad.data
-                decay = 1 - lr * weight_decay if self.decoupled_weight_decay else 1.0
-                bias_correction1 = 1 - beta1**step
-                bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-                arrays = [p.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")]
-                scratch = np.empty_like(p.data)  # the one temporary: every intermediate reuses it
-                update = partial(
-                    adam_update,
-                    decay=decay,
-                    beta1=beta1,
-                    beta2=beta2,
-                    eps=eps,
-                    step_size=lr / bias_correction1,
-                    bias_correction2_sqrt=bias_correction2_sqrt,
-                )
-                for_each_slice(update, [*arrays, scratch])  # large parameters: one slice per core
+                t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+                g = p.grad.data
+                if self.decoupled_weight_decay:
+                    p.data *= 1 - lr * weight_decay  # AdamW
+                elif weight_decay != 0:
+                    g = g + weight_decay * p.data  # Adam: L2 penalty
+                m += (1 - beta1) * (g - m)  # m, v updated in place: they are the state
+                v *= beta2
+                v += (1 - beta2) * (g * g)
+                if group["amsgrad"]:
+                    v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + eps
+                p.data -= lr / (1 - beta1**t) * m / denom
         ### END SOLUTION
         mark_updated(self.param_groups)  # in place: graphs that saved them are stale
         return loss
+
+    def _fused_step(self) -> None:
+        """`step()` with `fused=True`: the rule of `step()`, one `adam_update` per parameter."""
+        for group in self.param_groups:
+            lr, weight_decay = group["lr"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["step"] += 1
+                grad = p.grad.data
+                if weight_decay != 0 and not self.decoupled_weight_decay:
+                    grad = grad + weight_decay * p.data
+                arrays = [p.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")]
+                for_each_slice(
+                    adam_update,
+                    [*arrays, np.empty_like(p.data)],  # the scratch array, sliced as the others
+                    decay=1 - lr * weight_decay if self.decoupled_weight_decay else 1.0,
+                    beta1=beta1,
+                    beta2=beta2,
+                    eps=group["eps"],
+                    step_size=lr / (1 - beta1 ** state["step"]),
+                    bias_correction2_sqrt=math.sqrt(1 - beta2 ** state["step"]),
+                )
 
 
 class AdamW(Adam):
@@ -144,8 +175,11 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        fused: bool = False,
     ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, fused=fused
+        )
 
 
 def adam_update(
@@ -163,12 +197,12 @@ def adam_update(
     step_size: float,
     bias_correction2_sqrt: float,
 ) -> None:
-    """The Adam update of one parameter (or one slice of it), in place, in PyTorch's order.
+    """The Adam update of one parameter (or one slice of it), in place: `Adam(fused=True)`.
 
-    `scratch` (same shape) holds every intermediate; `decay` is AdamW's
-    1 - lr * weight_decay (1.0: none); `max_exp_avg_sq` is None without amsgrad.
+    Every array has the parameter's shape; `scratch` holds every intermediate,
+    so nothing else is allocated. `decay` is AdamW's 1 - lr * weight_decay
+    (1.0: none); `max_exp_avg_sq` is None without amsgrad.
     """
-    ### BEGIN SOLUTION 11
     if decay != 1.0:
         param *= decay
     np.subtract(grad, exp_avg, out=scratch)
@@ -188,4 +222,3 @@ def adam_update(
     np.divide(exp_avg, scratch, out=scratch)
     scratch *= -step_size
     param += scratch  # p = p - lr / (1 - beta1^t) * m / denom
-    ### END SOLUTION

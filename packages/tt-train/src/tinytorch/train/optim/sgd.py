@@ -9,16 +9,15 @@ PyTorch's update rule, per parameter p with gradient g (`torch.optim.SGD`):
     p = p - lr * g
 
 State: plain SGD keeps none; with momentum, one buffer per parameter (1x the
-parameter bytes). Each update allocates at most one parameter-sized temporary
-(two with weight decay and Nesterov together).
+parameter bytes), updated in place. `step()` is the rule on whole arrays: a
+plain or momentum step holds one parameter-sized temporary at a time
+(`lr * d_p`); weight decay and Nesterov add two for their sums.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, ClassVar
-
-import numpy as np
 
 from tinytorch.train.optim.optimizer import Optimizer, ParamGroup, Params, mark_updated, require
 
@@ -66,41 +65,22 @@ class SGD(Optimizer):
         ### BEGIN SOLUTION 07
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d_p = p.grad.data
-                owned = False  # True once d_p is a temporary of ours that we may overwrite
-                if weight_decay != 0:
-                    d_p = np.multiply(p.data, weight_decay)
-                    d_p += p.grad.data  # g + weight_decay * p
-                    owned = True
+                d_p = p.grad.data  # (shape of p)
+                if group["weight_decay"] != 0:
+                    d_p = d_p + group["weight_decay"] * p.data
                 if momentum != 0:
                     state = self.state.setdefault(p, {})
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
+                    if "momentum_buffer" not in state:
                         buf = state["momentum_buffer"] = d_p.copy()
                     else:
-                        buf *= momentum
-                        if dampening == 0:
-                            buf += d_p
-                        else:
-                            buf += (1 - dampening) * d_p
-                    if nesterov:
-                        if owned:
-                            d_p += momentum * buf
-                        else:
-                            d_p = np.multiply(buf, momentum)
-                            d_p += p.grad.data
-                            owned = True
-                    else:
-                        d_p, owned = buf, False
-                if owned:
-                    d_p *= -lr
-                else:
-                    d_p = np.multiply(d_p, -lr)
-                p.data += d_p
+                        buf = state["momentum_buffer"]
+                        buf *= momentum  # in place, as torch's buf.mul_(momentum).add_(...)
+                        buf += (1 - dampening) * d_p
+                    d_p = d_p + momentum * buf if group["nesterov"] else buf
+                p.data -= lr * d_p
         ### END SOLUTION
         mark_updated(self.param_groups)  # in place: graphs that saved them are stale
         return loss
