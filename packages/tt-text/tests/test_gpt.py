@@ -51,6 +51,17 @@ def test_config_errors(kwargs, match):
         GPTConfig(**kwargs)
 
 
+def test_constructor_keyword_errors_name_the_keywords():
+    """TinyGPT's keyword checks (given code, gpt_config) name what was wrong and what is accepted."""
+    with pytest.raises(TypeError, match=r"TinyGPT: unexpected keywords \['n_layer'\]; expected \[.*'layers'"):
+        TinyGPT(n_layer=2)  # the config's name; the constructor's keyword is `layers`
+    with pytest.raises(TypeError, match=r"not both \(got config and \['n_layer'\]\)"):
+        TinyGPT(TINY, layers=2)
+    with pytest.raises(TypeError, match="config must be a GPTConfig, got dict"):
+        TinyGPT({"n_layer": 2})  # type: ignore[arg-type]
+    assert TinyGPT(vocab_size=50, layers=None).config.n_layer == GPTConfig.n_layer  # None: not given
+
+
 def test_course_plan_constructor_works_as_written():
     model = TinyGPT(vocab_size=1000, layers=6, heads=8)
     c = model.config

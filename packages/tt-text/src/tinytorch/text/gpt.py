@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -63,6 +64,39 @@ class GPTConfig:
             raise ValueError(f"GPTConfig: gelu must be 'tanh' or 'none', got {self.gelu!r}")
 
 
+class GPTKeywords(TypedDict, total=False):
+    """The course plan's keywords for TinyGPT: `layers` and `heads` are n_layer and n_head."""
+
+    vocab_size: int | None
+    layers: int | None
+    heads: int | None
+    n_embd: int | None
+    block_size: int | None
+    dropout: float | None
+    bias: bool | None
+    gelu: str | None
+
+
+def gpt_config(config: GPTConfig | None, keywords: Mapping[str, Any]) -> GPTConfig:
+    """The GPTConfig TinyGPT builds: `config` itself, or GPTConfig's defaults updated by the
+    keywords (n_embd = 32 * heads unless given). None stands for a keyword not given."""
+    names = {"layers": "n_layer", "heads": "n_head"}
+    unknown = sorted(set(keywords) - set(GPTKeywords.__annotations__))
+    if unknown:
+        raise TypeError(
+            f"TinyGPT: unexpected keywords {unknown}; expected {list(GPTKeywords.__annotations__)}"
+        )
+    given = {names.get(k, k): v for k, v in keywords.items() if v is not None}
+    if config is None:
+        given.setdefault("n_embd", HEAD_SIZE_DEFAULT * given.get("n_head", GPTConfig.n_head))
+        return GPTConfig(**given)
+    if given:
+        raise TypeError(f"TinyGPT: pass a GPTConfig or keywords, not both (got config and {sorted(given)})")
+    if not isinstance(config, GPTConfig):
+        raise TypeError(f"TinyGPT: config must be a GPTConfig, got {type(config).__name__}")
+    return config
+
+
 class GPTBody(Module):
     """nanoGPT's `transformer` container: wte, wpe, drop, h (the blocks), ln_f."""
 
@@ -91,45 +125,10 @@ class TinyGPT(Module):
     """
 
     def __init__(
-        self,
-        config: GPTConfig | None = None,
-        *,
-        vocab_size: int | None = None,
-        layers: int | None = None,
-        heads: int | None = None,
-        n_embd: int | None = None,
-        block_size: int | None = None,
-        dropout: float | None = None,
-        bias: bool | None = None,
-        gelu: str | None = None,
-        tokenizer: Any = None,
+        self, config: GPTConfig | None = None, *, tokenizer: Any = None, **keywords: Unpack[GPTKeywords]
     ) -> None:
         super().__init__()
-        given: dict[str, Any] = {
-            k: v
-            for k, v in dict(
-                vocab_size=vocab_size,
-                n_layer=layers,
-                n_head=heads,
-                n_embd=n_embd,
-                block_size=block_size,
-                dropout=dropout,
-                bias=bias,
-                gelu=gelu,
-            ).items()
-            if v is not None
-        }
-        if config is None:
-            if "n_embd" not in given:
-                given["n_embd"] = HEAD_SIZE_DEFAULT * given.get("n_head", GPTConfig.n_head)
-            config = GPTConfig(**given)
-        elif given:
-            raise TypeError(
-                f"TinyGPT: pass a GPTConfig or keywords, not both (got config and {sorted(given)})"
-            )
-        if not isinstance(config, GPTConfig):
-            raise TypeError(f"TinyGPT: config must be a GPTConfig, got {type(config).__name__}")
-        self.config = config
+        self.config = config = gpt_config(config, keywords)
         self.tokenizer = tokenizer
         ### BEGIN SOLUTION 14
         self.transformer = GPTBody(config)
