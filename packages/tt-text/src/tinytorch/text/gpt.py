@@ -13,8 +13,8 @@ both reads tokens in and scores them out, its gradient the sum of both uses.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 import numpy as np
