@@ -167,3 +167,20 @@ def test_no_linear_model_fits_xor_but_one_relu_layer_does():
     np.testing.assert_array_equal(out.data, XOR_Y)
     # Without the ReLU the same weights are just another linear model: not XOR.
     assert not np.array_equal(((Tensor(XOR_X) @ w1 + b1) @ w2).reshape(4).data, XOR_Y)
+
+
+def test_the_in_place_sigmoid_equals_the_textbook_stable_sigmoid():
+    """`stable_sigmoid` (the student's whole-array formula) and the given in-place version that
+    Sigmoid runs agree on every sign, at ±1000, at 0 and for 0-d input, in both float dtypes."""
+    from tinytorch.nn.activations import stable_sigmoid, stable_sigmoid_inplace
+
+    for dtype in (np.float32, np.float64):
+        x = np.random.default_rng(0).normal(0, 20, 1000)
+        x = np.concatenate([x, [-1000, -30, 0, 30, 1000]]).astype(dtype)
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            expected, got = stable_sigmoid(x), stable_sigmoid_inplace(x)
+        assert expected.dtype == got.dtype == dtype and expected.shape == x.shape
+        np.testing.assert_array_max_ulp(got, expected, maxulp=2)
+        assert expected[-5] == 0 and expected[-3] == 0.5 and expected[-1] == 1
+        assert expected[-4] == np.exp(dtype(-30)) / (1 + np.exp(dtype(-30)))  # tiny, full precision
+        assert stable_sigmoid(dtype(-30)).item() == stable_sigmoid_inplace(dtype(-30)).item()

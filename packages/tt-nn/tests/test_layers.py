@@ -42,7 +42,7 @@ def test_linear_without_bias_and_in_float64():
 
 def test_linear_records_a_graph_before_autograd_exists():
     out = Linear(2, 2)(tc.randn(3, 2))
-    assert out.requires_grad and repr(out.grad_fn) == "<LinearBackward>"
+    assert out.requires_grad and repr(out.grad_fn) == "<LinearFunctionBackward>"
 
 
 def test_linear_init_is_pytorchs_uniform_and_reproducible():
@@ -112,7 +112,7 @@ def test_linear_other_zero_sizes_give_pytorchs_shapes(in_features, out_features,
             lambda: Linear(2, 4)(tc.randn(5, 3)),
             ValueError,
             r"^Linear\(in_features=2, out_features=4, bias=True\): input has 3 features in its last "
-            r"dimension, expected 2 \(input shape \(5, 3\)\)$",
+            r"dimension, expected 2 for a weight of shape \(4, 2\) \(input shape \(5, 3\)\)$",
         ),
         (
             lambda: Linear(2, 4)(tc.randn(5, 2, dtype="float64")),
@@ -126,7 +126,7 @@ def test_linear_other_zero_sizes_give_pytorchs_shapes(in_features, out_features,
         (
             lambda: F.linear(tc.randn(5, 3), tc.randn(4, 2)),
             ValueError,
-            r"linear: input has 3 features .* but weight of shape \(4, 2\) expects 2",
+            r"linear: input has 3 features .* expected 2 for a weight of shape \(4, 2\)",
         ),
         (lambda: F.linear(tc.randn(5, 2), tc.randn(4, 2), tc.randn(3)), ValueError, r"bias has shape \(3,\)"),
         (lambda: F.linear(tc.randn(5, 2), tc.randn(2)), ValueError, "linear: weight must be 2-D"),
@@ -300,3 +300,12 @@ def test_constant_initialisers_and_reproducibility():
     np.testing.assert_array_equal(init.xavier_normal_(tc.zeros(5, 5)).data, a)
     with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
         init.kaiming_normal_(w, mode="fan_avg")
+
+
+def test_dropout_scales_survivors_by_dropout_scale():
+    from tinytorch.nn.dropout import dropout_scale
+
+    assert dropout_scale(0.25) == 4 / 3 and dropout_scale(0.0) == 1.0 and dropout_scale(1.0) == 0.0
+    tc.manual_seed(0)
+    out = F.dropout(tc.ones(10_000), p=0.25).data
+    np.testing.assert_array_equal(np.unique(out), [0.0, np.float32(dropout_scale(0.25))])

@@ -203,3 +203,47 @@ def test_repr_puts_extra_repr_on_its_own_line_when_there_are_children():
     assert (
         repr(Scaled()) == "Scaled(\n  scale=2\n  (inner): Linear(in_features=2, out_features=2, bias=True)\n)"
     )
+
+
+def test_eval_mode_turns_dropout_off_and_restores_every_submodules_mode():
+    from tinytorch.nn import eval_mode
+
+    tc.manual_seed(0)
+    drop, inner = Dropout(0.5), Dropout(0.5)
+    model = Sequential(drop, Sequential(inner))
+    inner.eval()  # a submodule in eval mode stays so afterwards
+    x = tc.ones(1000)
+    with eval_mode(model) as same:
+        assert same is model and not any(m.training for m in model.modules())
+        assert model(x) is x  # the identity: dropout is off
+    assert drop.training and model.training and not inner.training
+    with pytest.raises(KeyError), eval_mode(model):
+        raise KeyError("the block fails")
+    assert drop.training and not inner.training  # restored on the way out of an error
+    dropped = drop(x).data  # training again: about half are zeroed, the rest scaled by 2
+    assert set(np.unique(dropped)) == {0.0, 2.0} and 400 < (dropped == 0).sum() < 600
+
+
+class _TorchLike:
+    """What load_state_dict and as_array see of a torch tensor: .detach().numpy()."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def detach(self) -> "_TorchLike":
+        return self
+
+    def numpy(self) -> np.ndarray:
+        return self.array
+
+
+def test_as_array_reads_tensors_torch_tensors_and_arrays_and_load_state_dict_uses_it():
+    from tinytorch.nn.module import as_array
+
+    w = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert as_array(Tensor(w)) is not None and np.shares_memory(as_array(Tensor(w)), Tensor(w).data)
+    np.testing.assert_array_equal(as_array(_TorchLike(w)), w)
+    np.testing.assert_array_equal(as_array([[1, 2]]), [[1, 2]])
+    layer = Linear(3, 2)
+    layer.load_state_dict({"weight": _TorchLike(w), "bias": _TorchLike(np.ones(2, np.float32))})
+    np.testing.assert_array_equal(layer(tc.ones(1, 3)).data, [[4.0, 13.0]])

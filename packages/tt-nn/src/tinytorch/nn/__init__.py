@@ -1,14 +1,20 @@
 """tinytorch.nn: modules, layers, activations, losses, init (mirrors torch.nn).
 
-Depends on tinytorch.core only. `tinytorch.nn.functional` holds the stateless
-functions, `tinytorch.nn.init` the weight initialisers.
+Depends on tinytorch.core only. One file per concept, each holding its
+autograd Function, its functional form and its Module: activations.py,
+linear.py, dropout.py, losses.py; layers.py has the weightless layers
+(Sequential, Flatten, Identity), module.py Module and Parameter.
+`tinytorch.nn.functional` gathers the functions, `tinytorch.nn.init` the weight
+initialisers.
 """
 
 from tinytorch.nn import functional, init
 from tinytorch.nn.activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from tinytorch.nn.layers import Dropout, Flatten, Identity, Linear, Sequential
+from tinytorch.nn.dropout import Dropout
+from tinytorch.nn.layers import Flatten, Identity, Sequential
+from tinytorch.nn.linear import Linear
 from tinytorch.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from tinytorch.nn.module import Module, Parameter
+from tinytorch.nn.module import Module, Parameter, eval_mode
 
 __version__ = "0.1.1"
 
@@ -32,6 +38,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "eval_mode",
     "functional",
     "init",
 ]

@@ -1,8 +1,7 @@
-"""Layers (module 04): Linear, Sequential, Dropout, Flatten, Identity.
+"""Layers without weights (module 04): Sequential, Flatten, Identity.
 
-They run forward before autograd exists (module 05): a Linear's parameters
-require grad, so `Function.apply` already records the graph that module 05's
-backward will walk.
+`Linear` (linear.py) and `Dropout` (dropout.py) live with their Functions;
+they are re-exported here so that `tinytorch.nn.layers.Linear` keeps working.
 """
 
 from __future__ import annotations
@@ -11,58 +10,12 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import numpy as np
+from tinytorch.core import ArgumentError, DimensionError, Tensor
+from tinytorch.nn.dropout import Dropout
+from tinytorch.nn.linear import Linear
+from tinytorch.nn.module import Module
 
-from tinytorch.core import ArgumentError, DimensionError, ShapeError, Tensor, float32
-from tinytorch.nn import init, ops_layer
-from tinytorch.nn.module import Module, Parameter
-from tinytorch.nn.ops_layer import check_dropout_p, check_linear_args, dropout
-
-
-class Linear(Module):
-    """y = x @ weight.T + bias.  x: (*, in_features) -> y: (*, out_features).
-
-    weight: (out_features, in_features), as PyTorch, so state dicts are
-    interchangeable. Initialised as PyTorch does: weight by
-    kaiming_uniform_(a=√5), i.e. U(-1/√in, 1/√in), and bias U(-1/√in, 1/√in),
-    both from tinytorch.core's global generator (`manual_seed` reproduces them).
-    """
-
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = float32) -> None:
-        super().__init__()
-        for name, n in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-                negative = isinstance(n, (int, np.integer)) and n < 0  # PyTorch: RuntimeError, as empty()
-                raise (ShapeError if negative else ValueError)(
-                    f"Linear: {name} must be a non-negative int, got {n!r}"
-                )
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        ### BEGIN SOLUTION 04
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
-        self.bias = Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None
-        self.reset_parameters()
-        ### END SOLUTION
-
-    def reset_parameters(self) -> None:
-        """Draw fresh weights (weight first, then bias, as PyTorch)."""
-        ### BEGIN SOLUTION 04
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # = U(-1/sqrt(in), 1/sqrt(in))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
-        ### END SOLUTION
-
-    def forward(self, x: Tensor) -> Tensor:
-        w = self.weight
-        if not isinstance(x, Tensor) or x.ndim == 0 or x.shape[-1] != w.shape[1] or x.dtype != w.dtype:
-            # (the checks word their errors with this layer's repr; formatted only on failure)
-            check_linear_args(x, w, self.bias, repr(self), f"expected {self.in_features}")
-        return ops_layer.Linear.apply(x, w, self.bias)
-
-    def extra_repr(self) -> str:
-        bias = self.bias is not None
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={bias}"
+__all__ = ["Dropout", "Flatten", "Identity", "Linear", "Sequential"]
 
 
 class Sequential(Module):
@@ -112,20 +65,6 @@ class Sequential(Module):
             raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
         self.add_module(str(len(self)), module)
         return self
-
-
-class Dropout(Module):
-    """Inverted dropout with probability p in training mode; the identity in eval mode. (*) -> (*)."""
-
-    def __init__(self, p: float = 0.5) -> None:
-        super().__init__()
-        self.p = check_dropout_p(p, "Dropout")
-
-    def forward(self, x: Tensor) -> Tensor:
-        return dropout(x, self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
 
 
 class Flatten(Module):

@@ -10,6 +10,7 @@ structure exchanges weights with a tinytorch one through `state_dict()`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -213,6 +214,29 @@ def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
             p.grad.data[...] = 0
 
 
+@contextmanager
+def eval_mode(module: Module) -> Iterator[Module]:
+    """`with eval_mode(model):` runs the block in eval mode (Dropout off), then puts every
+    submodule back in the mode it had, also when the block raises."""
+    modes = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield module
+    finally:
+        for m, mode in modes:
+            object.__setattr__(m, "training", mode)
+
+
+def as_array(value: Any) -> np.ndarray:
+    """The values of a Tensor, a torch tensor (detached) or anything NumPy takes, as an array
+    (no copy where none is needed)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
+        return np.asarray(value.detach().numpy())
+    return np.asarray(value)
+
+
 def _state_array(module: Module, name: str, value: Any) -> np.ndarray:
     """`value` as a NumPy array of numbers, or TypeError naming `name`.
 
@@ -221,19 +245,13 @@ def _state_array(module: Module, name: str, value: Any) -> np.ndarray:
     turn None or `[0, None, 0]` into an object array that assignment silently
     makes NaN.
     """
-    if isinstance(value, Tensor):
-        array = value.data
-    elif isinstance(value, np.ndarray | np.generic):
-        array = np.asarray(value)
-    elif hasattr(value, "detach") and hasattr(value, "numpy"):
-        array = np.asarray(value.detach().numpy())
-    elif hasattr(value, "__array__"):
-        array = np.asarray(value)
-    else:
+    torch_like = hasattr(value, "detach") and hasattr(value, "numpy")
+    if not (isinstance(value, Tensor) or hasattr(value, "__array__") or torch_like):
         raise TypeError(
             f"load_state_dict into {type(module).__name__}: '{name}' is {type(value).__name__} "
             f"{value!r:.60}, expected an array (NumPy array, Tensor or torch tensor)"
         )
+    array = as_array(value)
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"load_state_dict into {type(module).__name__}: '{name}' has dtype {array.dtype}, "
