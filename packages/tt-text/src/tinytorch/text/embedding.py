@@ -99,13 +99,7 @@ class PositionalEmbedding(Embedding):
         super().__init__(max_len, embedding_dim, dtype)
 
     def forward(self, idx: Any, offset: int = 0) -> Tensor:
-        length = _sequence_length(idx)
-        if offset + length > self.num_embeddings:
-            raise ValueError(
-                f"{self!r}: positions {offset}..{offset + length - 1} need max_len > "
-                f"{offset + length - 1}, but it is {self.num_embeddings}"
-            )
-        return super().forward(np.arange(offset, offset + length))
+        return super().forward(np.arange(*_positions(idx, offset, self.num_embeddings, self)))
 
 
 def sinusoidal_table(max_len: int, embedding_dim: int, dtype: Any = float32) -> np.ndarray:
@@ -133,23 +127,26 @@ class SinusoidalPositionalEncoding(Module):
         self.register_buffer("pe", Tensor(sinusoidal_table(self.max_len, self.embedding_dim, dtype)))
 
     def forward(self, idx: Any, offset: int = 0) -> Tensor:
-        length = _sequence_length(idx)
-        if offset + length > self.max_len:
-            raise ValueError(
-                f"{self!r}: positions {offset}..{offset + length - 1} need max_len > "
-                f"{offset + length - 1}, but it is {self.max_len}"
-            )
-        return Tensor.wrap(self.pe.data[offset : offset + length])
+        start, stop = _positions(idx, offset, self.max_len, self)
+        return Tensor.wrap(self.pe.data[start:stop])
 
     def extra_repr(self) -> str:
         return f"{self.max_len}, {self.embedding_dim}"
 
 
-def _sequence_length(idx: Any) -> int:
-    """T from an int T, or the last axis of ids (T,) / (B, T)."""
+def _positions(idx: Any, offset: int, max_len: int, owner: Module) -> tuple[int, int]:
+    """(offset, offset + T) for T from an int T or the last axis of ids (T,) / (B, T), checked
+    to fit in a table of max_len positions."""
     if isinstance(idx, (int, np.integer)) and not isinstance(idx, bool):
-        return int(idx)
-    shape = idx.shape if isinstance(idx, (Tensor, np.ndarray)) else np.shape(idx)
-    if len(shape) == 0:
-        raise ValueError(f"positions: expected a length or ids of shape (T,) / (B, T), got shape {shape}")
-    return int(shape[-1])
+        length = int(idx)
+    else:
+        shape = idx.shape if isinstance(idx, (Tensor, np.ndarray)) else np.shape(idx)
+        if len(shape) == 0:
+            raise ValueError(f"positions: expected a length or ids of shape (T,) / (B, T), got shape {shape}")
+        length = int(shape[-1])
+    if offset + length > max_len:
+        raise ValueError(
+            f"{owner!r}: positions {offset}..{offset + length - 1} need max_len > "
+            f"{offset + length - 1}, but it is {max_len}"
+        )
+    return offset, offset + length

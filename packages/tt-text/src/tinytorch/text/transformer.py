@@ -35,9 +35,13 @@ def _normalized_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(int(n) for n in dims)
 
 
-def check_layer_norm_args(x: Tensor, normalized_shape: tuple[int, ...], weight: Any, name: str) -> None:
-    """As PyTorch: an input that does not end with normalized_shape is a ShapeError, a non-float
-    input or a weight of another dtype a DTypeError (both RuntimeError there)."""
+def check_layer_norm_args(
+    x: Tensor, normalized_shape: int | Sequence[int], weight: Any, name: str
+) -> tuple[int, ...]:
+    """normalized_shape as a tuple, checked against x and the weight. As PyTorch: an input that
+    does not end with normalized_shape is a ShapeError, a non-float input or a weight of another
+    dtype a DTypeError (both RuntimeError there)."""
+    normalized_shape = _normalized_shape(normalized_shape)
     if not isinstance(x, Tensor) or x.dtype.kind != "f":
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
         kind = DTypeError if isinstance(x, Tensor) else TypeError
@@ -51,6 +55,7 @@ def check_layer_norm_args(x: Tensor, normalized_shape: tuple[int, ...], weight: 
         raise DTypeError(
             f"{name}: input is {x.dtype} but the weight is {weight.dtype}; convert with .to(...)"
         )
+    return normalized_shape
 
 
 def layer_norm(
@@ -64,8 +69,7 @@ def layer_norm(
 
     x: (*, *normalized_shape); weight, bias: normalized_shape or None -> like x.
     """
-    shape = _normalized_shape(normalized_shape)
-    check_layer_norm_args(x, shape, weight, "layer_norm")
+    shape = check_layer_norm_args(x, normalized_shape, weight, "layer_norm")
     return ops_norm.LayerNorm.apply(x, weight, bias, n_axes=len(shape), eps=float(eps))
 
 
@@ -77,8 +81,7 @@ def layer_norm_reference(
     eps: float = 1e-5,
 ) -> Tensor:
     """The readable LayerNorm in tt-core ops (teaching version and test oracle); same contract."""
-    shape = _normalized_shape(normalized_shape)
-    check_layer_norm_args(x, shape, weight, "layer_norm")
+    shape = check_layer_norm_args(x, normalized_shape, weight, "layer_norm")
     ### BEGIN SOLUTION 14
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     centered = x - x.mean(axis=axes, keepdims=True)
