@@ -281,8 +281,9 @@ def _saved_versions(saved: tuple[Any, ...], inputs: Sequence[Any], result: Tenso
 
 
 def op_name(fn: type[Function]) -> str:
-    """The user-facing name of an op, e.g. `Matmul` -> `matmul`."""
-    return fn.__name__.lower()
+    """The user-facing name of an op, e.g. `Matmul` -> `matmul`; a `Function` named
+    beside its Module (`LinearFunction` next to `Linear`) -> `linear`."""
+    return fn.__name__.removesuffix("Function").lower()
 
 
 def _raise_dtype_mismatch(fn: type[Function], inputs: Sequence[Any]) -> None:

@@ -44,36 +44,43 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     """Convert constructor input to an array of a supported dtype (or raise)."""
+    array = _numeric_array(data)
+    target = _target_dtype(data, array, dtype)
+    if array.dtype.kind == "f" and target == int64:
+        raise TypeError("Tensor: refusing to truncate floating-point data to int64")
+    return array.astype(target, copy=False)  # no copy when the dtype already fits
+
+
+def _target_dtype(data: Any, array: np.ndarray, dtype: Any) -> np.dtype:
+    """The constructor's dtype rule: `dtype` if given; else bools stay bool, Python
+    numbers become float32 (PyTorch's default), float arrays keep float32/float64,
+    integer arrays become int64."""
     ### BEGIN SOLUTION 02
+    if dtype is not None:
+        return as_dtype(dtype)
+    if array.dtype.kind == "b":
+        return bool_
+    if not isinstance(data, (np.ndarray, np.generic, Tensor)):
+        return float32
+    return as_dtype(array.dtype) if array.dtype.kind == "f" else int64  # float16: an error
+    ### END SOLUTION
+
+
+def _numeric_array(data: Any) -> np.ndarray:
+    """`data` (a Tensor, NumPy array or scalar, Python number or nested list) as an
+    array of numbers or bools, sharing memory where it can; anything else raises."""
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, np.generic):  # NumPy scalars keep their dtype, as 0-d arrays do
-        data = np.asarray(data)
-    if isinstance(data, np.ndarray):
-        array = data
-    else:
-        try:
-            array = np.asarray(data)
-        except ValueError as err:  # ragged nested lists
-            raise ValueError(f"Tensor: cannot build a tensor from ragged data ({err})") from None
-    kind = array.dtype.kind
-    if kind not in "biuf":
+    try:
+        array = np.asarray(data)  # NumPy scalars keep their dtype, as 0-d arrays do
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(f"Tensor: cannot build a tensor from ragged data ({err})") from None
+    if array.dtype.kind not in "biuf":
         raise TypeError(
             f"Tensor: cannot build a tensor from {type(data).__name__} data of dtype "
             f"{array.dtype}; expected numbers: a scalar, a nested list, or a NumPy array"
         )
-    if dtype is not None:
-        target = as_dtype(dtype)
-    elif not isinstance(data, np.ndarray):
-        target = bool_ if kind == "b" else float32  # Python numbers: float32 by default
-    elif kind == "f":
-        target = as_dtype(array.dtype)  # float32 / float64 kept; float16 is an error
-    else:
-        target = bool_ if kind == "b" else int64
-    if kind == "f" and target == int64:
-        raise TypeError("Tensor: refusing to truncate floating-point data to int64")
-    return array.astype(target, copy=False)
-    ### END SOLUTION
+    return array
 
 
 class Tensor:
