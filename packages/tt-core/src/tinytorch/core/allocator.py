@@ -5,11 +5,7 @@ im2col matrices) and frees them again, step after step. glibc's malloc serves
 blocks above its mmap threshold (128 KiB, raised dynamically up to 32 MiB)
 with fresh `mmap` pages and returns them on free, and trims the heap top
 above 128 KiB: every step then page-faults its arrays in again, the kernel
-zeroing every page. Measured on the MNIST CNN (milestone 3), one epoch of
-938 batches: 11.1-11.5 s by default, 9.9-10.0 s with freed memory kept
-(`python milestones/mnist_cnn.py --epochs 1 --no-plots --min-accuracy 0`, with
-and without `--default-allocator`). On the milestone-4 GPT the difference was
-within the noise (40-57 against 43-54 ms per iteration).
+zeroing every page (guide 01 has the measured difference and its command).
 
 `retain_freed_memory()` asks glibc to keep freed memory in the process:
 blocks up to `mmap_threshold` (default 32 MiB, the largest value glibc

@@ -368,7 +368,7 @@ def _gradescope(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
-    # Subcommand modules are imported here so that `tinytorch release` stays as light as it was.
+    # Subcommand modules are imported here, when chosen, so that each command loads only what it uses.
     if args.command == "release":
         print(summary(release(_root(args.root), args.out, args.through)))
         return 0
