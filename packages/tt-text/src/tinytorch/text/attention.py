@@ -1,6 +1,6 @@
 """Attention (module 13): scaled dot-product attention, single-head and multi-head.
 
-Two versions of `softmax(q k^T / sqrt(d)) v` side by side (DESIGN §2):
+Two versions of `softmax(q k^T / sqrt(d)) v` side by side (ARCHITECTURE.md, Core mechanics):
 
 - `scaled_dot_product_attention_reference`: composed from tt-core ops (matmul,
   where, max, exp, sum, divide), softmax included. Readable, its gradient comes

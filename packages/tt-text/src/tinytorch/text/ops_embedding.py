@@ -5,8 +5,8 @@ token id that appears k times in the batch receives the sum of its k output
 gradients. `np.add.at(dW, idx, g)` says exactly that (the readable version,
 `embedding_backward_reference`), but it walks the rows one at a time; sorting
 the ids once and summing each run of equal ids with `np.add.reduceat` gives the
-same sums about 6x faster for a GPT batch (768 ids, 65 x 128 table: 145 µs
-against 860 µs; benchmarks/bench_text.py, group guide-embedding-backward).
+same sums faster (guide 13 measures both: benchmarks/bench_text.py, groups
+guide-embedding-backward-*).
 """
 
 from __future__ import annotations
