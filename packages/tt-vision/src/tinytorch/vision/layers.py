@@ -1,7 +1,7 @@
 """Conv2d, MaxPool2d and AvgPool2d modules (module 09), mirroring torch.nn.
 
 Thin Modules around the functions of ops_conv.py / ops_pool.py: they hold the
-weights and options, check their input, and call the fast Function. State
+weights and options and call the fast Function through the same checks as the functions. State
 dict keys, weight shapes, initialisation and `repr` are PyTorch's.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 from tinytorch.core import Tensor, float32
 from tinytorch.nn import Module, Parameter, init
 from tinytorch.vision import ops_conv, ops_pool
-from tinytorch.vision.ops_conv import Pair, pair
+from tinytorch.vision.ops_conv import pair
 
 
 class Conv2d(Module):
@@ -65,18 +65,10 @@ class Conv2d(Module):
         ### END SOLUTION
 
     def forward(self, x: Tensor) -> Tensor:
-        w = self.weight
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        if not (
-            isinstance(x, Tensor)
-            and x.ndim == 4
-            and x.shape[1] == w.shape[1]
-            and x.dtype == w.dtype
-            and x.shape[2] + 2 * ph >= kh
-            and x.shape[3] + 2 * pw >= kw
-        ):  # the checks word their errors with this layer's repr (formatted only on failure)
-            ops_conv.check_conv2d_args(x, w, self.bias, self.stride, self.padding, repr(self))
-        return ops_conv.Conv2d.apply(x, w, self.bias, stride=self.stride, padding=self.padding)
+        stride, padding = ops_conv.check_conv2d_args(
+            x, self.weight, self.bias, self.stride, self.padding, self
+        )
+        return ops_conv.Conv2d.apply(x, self.weight, self.bias, stride=stride, padding=padding)
 
     def extra_repr(self) -> str:
         text = (
@@ -90,35 +82,25 @@ class Conv2d(Module):
 
 
 class _Pool2d(Module):
+    """Holds kernel_size, stride (default: the kernel size) and padding as given, as PyTorch does;
+    they are checked here and again, with the input, by `ops_pool.pool2d`."""
+
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
         name = type(self).__name__
-        kernel = pair(kernel_size, "kernel_size", name, 1)  # checked now; kept as given, as PyTorch does
-        strides = kernel if stride is None else pair(stride, "stride", name, 1)
-        paddings = pair(padding, "padding", name, 0)
+        pair(kernel_size, "kernel_size", name, 1)
+        pair(kernel_size if stride is None else stride, "stride", name, 1)
+        pair(padding, "padding", name, 0)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
-        # As pairs, for the forward's fast path (None: padding > kernel/2, left to the checks' error).
-        ok = paddings[0] <= kernel[0] // 2 and paddings[1] <= kernel[1] // 2
-        self._pairs = (kernel, strides, paddings) if ok else None
-
-    def _checked(self, x: Tensor) -> tuple[Pair, Pair, Pair]:
-        """(kernel, stride, padding) for input x, or the checks' error worded with this layer's repr."""
-        pairs = self._pairs
-        if pairs is not None and isinstance(x, Tensor) and x.ndim == 4 and x.dtype.kind == "f":
-            (kh, kw), _, (ph, pw) = pairs
-            if x.shape[2] + 2 * ph >= kh and x.shape[3] + 2 * pw >= kw:
-                return pairs
-        return ops_pool.check_pool_args(x, self.kernel_size, self.stride, self.padding, repr(self))
 
 
 class MaxPool2d(_Pool2d):
     """Max over (kh, kw) windows every stride (default: the kernel size). (B, C, H, W) -> (B, C, OH, OW)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        kernel, stride, padding = self._checked(x)
-        return ops_pool.MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
+        return ops_pool.pool2d(ops_pool.MaxPool2d, self, x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         return (
@@ -131,8 +113,7 @@ class AvgPool2d(_Pool2d):
     """Mean over (kh, kw) windows every stride (zero padding counted). (B, C, H, W) -> (B, C, OH, OW)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        kernel, stride, padding = self._checked(x)
-        return ops_pool.AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
+        return ops_pool.pool2d(ops_pool.AvgPool2d, self, x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -1,6 +1,6 @@
 """2-D convolution (module 09): a loop version to read and an im2col version to run.
 
-Two implementations side by side (DESIGN §2, "readable first, then fast"):
+Two implementations side by side ("readable first, then fast", see ARCHITECTURE.md):
 
 - `Conv2dLoop` (used by `conv2d_reference`): the definition, one output value
   at a time, out[b, o, i, j] = sum(window · W[o]) + bias[o], and a backward
@@ -37,6 +37,7 @@ from numpy.lib.stride_tricks import as_strided
 from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor
 
 Pair = tuple[int, int]
+Array = np.ndarray
 
 
 # ------------------------------------------------------------ the workspace
@@ -101,7 +102,7 @@ WORKSPACE = Workspace()
 # ------------------------------------------------------------ layout helpers
 
 
-def pair(value: Any, name: str, op: str, minimum: int) -> Pair:
+def pair(value: Any, name: str, op: object, minimum: int) -> Pair:
     """An int or a pair of ints as (h, w), each >= minimum; else an error naming `op`.
 
     Ints below `minimum` (a zero stride, a negative padding) are an ArgumentError (PyTorch:
@@ -209,13 +210,8 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(
-        ctx: Context,
-        x: np.ndarray,
-        weight: np.ndarray,
-        bias: np.ndarray | None,
-        stride: Pair,
-        padding: Pair,
-    ) -> np.ndarray:
+        ctx: Context, x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair
+    ) -> Array:
         ### BEGIN SOLUTION 09
         o, _, kh, kw = weight.shape
         _, _, h, w = x.shape
@@ -262,13 +258,8 @@ class Conv2dLoop(Function):
 
     @staticmethod
     def forward(
-        ctx: Context,
-        x: np.ndarray,
-        weight: np.ndarray,
-        bias: np.ndarray | None,
-        stride: Pair,
-        padding: Pair,
-    ) -> np.ndarray:
+        ctx: Context, x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair
+    ) -> Array:
         ### BEGIN SOLUTION 09
         (sh, sw), (ph, pw) = stride, padding
         n_out, _, kh, kw = weight.shape
@@ -317,9 +308,10 @@ class Conv2dLoop(Function):
 
 
 def check_conv2d_args(
-    x: Any, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any, name: str
+    x: Any, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any, name: object
 ) -> tuple[Pair, Pair]:
-    """Validate conv2d's arguments (errors worded with `name`); returns (stride, padding) as pairs.
+    """Validate conv2d's arguments; returns (stride, padding) as pairs. Errors start with `name`:
+    a function's name, or the layer (its repr is formatted only on failure).
 
     Errors have PyTorch's types (tinytorch.core.errors): shapes that do not fit are a
     ShapeError, dtypes a DTypeError, a zero stride or negative padding an ArgumentError.

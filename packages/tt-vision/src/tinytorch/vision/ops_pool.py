@@ -224,7 +224,7 @@ class AvgPool2dLoop(Function):
 
 
 def check_pool_args(
-    x: Any, kernel_size: Any, stride: Any, padding: Any, name: str
+    x: Any, kernel_size: Any, stride: Any, padding: Any, name: object
 ) -> tuple[Pair, Pair, Pair]:
     """Validate a pooling call (errors worded with `name`); returns (kernel, stride, padding) as pairs.
 
@@ -257,25 +257,33 @@ def check_pool_args(
     return kernel, stride_hw, padding_hw
 
 
+def pool2d(
+    function: type[Function], caller: object, x: Tensor, kernel_size: Any, stride: Any, padding: Any
+) -> Tensor:
+    """Check a pooling call and apply `function` (one of the pooling Functions above).
+
+    Behind the four functions below and the MaxPool2d / AvgPool2d modules; errors start with
+    `caller`, a function's name or the layer (whose repr is formatted only on failure).
+    """
+    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, caller)
+    return function.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
+
+
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Max over each (kh, kw) window, every stride (default: kernel_size). (B, C, H, W) -> (B, C, OH, OW)."""
-    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, "max_pool2d")
-    return MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
+    return pool2d(MaxPool2d, "max_pool2d", x, kernel_size, stride, padding)
 
 
 def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Mean over each (kh, kw) window (zero padding counted). (B, C, H, W) -> (B, C, OH, OW)."""
-    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, "avg_pool2d")
-    return AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
+    return pool2d(AvgPool2d, "avg_pool2d", x, kernel_size, stride, padding)
 
 
 def max_pool2d_reference(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """`max_pool2d` by the loop version (teaching version and test oracle)."""
-    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, "max_pool2d_reference")
-    return MaxPool2dLoop.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
+    return pool2d(MaxPool2dLoop, "max_pool2d_reference", x, kernel_size, stride, padding)
 
 
 def avg_pool2d_reference(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """`avg_pool2d` by the loop version (teaching version and test oracle)."""
-    kernel, stride_hw, padding_hw = check_pool_args(x, kernel_size, stride, padding, "avg_pool2d_reference")
-    return AvgPool2dLoop.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
+    return pool2d(AvgPool2dLoop, "avg_pool2d_reference", x, kernel_size, stride, padding)
