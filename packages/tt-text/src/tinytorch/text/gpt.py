@@ -20,7 +20,7 @@ from typing import Any, TypedDict, Unpack
 import numpy as np
 
 from tinytorch.core import Tensor, generator, no_grad
-from tinytorch.nn import Dropout, Linear, Module, Sequential, init
+from tinytorch.nn import Dropout, Linear, Module, Sequential, eval_mode, init
 from tinytorch.nn.functional import cross_entropy
 from tinytorch.nn.ops_activation import GELU_APPROXIMATIONS
 from tinytorch.text.embedding import Embedding, PositionalEmbedding, as_index_array
@@ -236,18 +236,14 @@ class TinyGPT(Module):
         if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
             raise ValueError(f"generate: top_k must be None or an int >= 1, got {top_k!r}")
         rng = np.random.default_rng(seed) if seed is not None else generator()
-        was_training = self.training
-        self.eval()
         try:
-            with no_grad():
+            with eval_mode(self), no_grad():
                 idx = self._generate_ids(idx, int(max_new_tokens), float(temperature), top_k, rng, use_cache)
         except NonFiniteLogitsError as error:
             raise NonFiniteLogitsError(
                 f"{_generate_step(error.position, idx.shape[1], int(max_new_tokens))}: {error}",
                 error.position,
             ) from None
-        finally:
-            self.train(was_training)
         if text:
             return self.tokenizer.decode(idx[0].tolist())
         return Tensor(idx if batched else idx[0])

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from tinytorch.core import Tensor, no_grad
-from tinytorch.nn import Module
+from tinytorch.nn import Module, eval_mode
 from tinytorch.text.datasets import ShakespeareDataset, TextData
 from tinytorch.text.gpt import TinyGPT
 from tinytorch.train.optim import AdamW, clip_grad_norm_
@@ -147,20 +147,15 @@ def estimate_loss(
 
     Each call draws its batches from a generator seeded with `seed`, so two
     models (or two checkpoints) are compared on the same windows."""
-    was_training = model.training
-    model.eval()
     out = {}
-    try:
-        with no_grad():
-            for split in ("train", "val"):
-                rng = np.random.default_rng(seed)
-                losses = [
-                    model(*map(Tensor, data.get_batch(split, batch_size, block_size, rng)))[1].item()
-                    for _ in range(eval_iters)
-                ]
-                out[split] = float(np.mean(losses))
-    finally:
-        model.train(was_training)
+    with eval_mode(model), no_grad():
+        for split in ("train", "val"):
+            rng = np.random.default_rng(seed)
+            losses = [
+                model(*map(Tensor, data.get_batch(split, batch_size, block_size, rng)))[1].item()
+                for _ in range(eval_iters)
+            ]
+            out[split] = float(np.mean(losses))
     return out
 
 

@@ -43,7 +43,7 @@ import numpy as np
 from tqdm import tqdm  # type: ignore[import-untyped]
 
 from tinytorch.core import Tensor, no_grad
-from tinytorch.nn import Module
+from tinytorch.nn import Module, eval_mode
 from tinytorch.train.callbacks import EarlyStopping, Logs
 from tinytorch.train.checkpoint import PathLike, check_rng_state, load_checkpoint, save_checkpoint
 from tinytorch.train.data import DataLoader, Dataset
@@ -243,22 +243,17 @@ class Trainer:
         afterwards): `{"loss": ..., "accuracy": ...}`, one entry per metric."""
         data = self._batches(data, shuffle=False)
         ### BEGIN SOLUTION 08
-        was_training = self.model.training
-        self.model.eval()
         totals = dict.fromkeys(["loss", *self.metrics], 0.0)
         seen = 0
-        try:
-            with no_grad():
-                for batch in data:
-                    inputs, targets = _unpack(batch)
-                    outputs = self.model(inputs)
-                    batch_logs = self._batch_logs(self.loss_fn(outputs, targets), outputs, targets)
-                    n = _batch_size(targets, outputs)
-                    for name, value in batch_logs.items():
-                        totals[name] += value * n
-                    seen += n
-        finally:
-            self.model.train(was_training)
+        with eval_mode(self.model), no_grad():
+            for batch in data:
+                inputs, targets = _unpack(batch)
+                outputs = self.model(inputs)
+                batch_logs = self._batch_logs(self.loss_fn(outputs, targets), outputs, targets)
+                n = _batch_size(targets, outputs)
+                for name, value in batch_logs.items():
+                    totals[name] += value * n
+                seen += n
         if seen == 0:
             raise ValueError("Trainer.evaluate: the data yielded no batches")
         return {name: total / seen for name, total in totals.items()}
