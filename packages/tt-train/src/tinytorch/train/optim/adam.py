@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from tinytorch.core import Tensor
 from tinytorch.train.optim.optimizer import (
     Optimizer,
     ParamGroup,
@@ -93,68 +94,62 @@ class Adam(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient (in place, no graph)."""
         loss = self._closure_loss(closure)
-        if self.fused:
-            self._fused_step()
-            mark_updated(self.param_groups)
-            return loss
-        ### BEGIN SOLUTION 11
         for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 state = self.state.setdefault(p, {})
-                if not state:  # first step: m, v (and v_max) of p's shape
+                if not state:  # first step: m and v (and v_max), zeros of p's shape
                     state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = np.zeros_like(p.data)
                 state["step"] += 1
-                t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-                g = p.grad.data
-                if self.decoupled_weight_decay:
-                    p.data *= 1 - lr * weight_decay  # AdamW
-                elif weight_decay != 0:
-                    g = g + weight_decay * p.data  # Adam: L2 penalty
-                m += (1 - beta1) * (g - m)  # m, v updated in place: they are the state
-                v *= beta2
-                v += (1 - beta2) * (g * g)
-                if group["amsgrad"]:
-                    v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + eps
-                p.data -= lr / (1 - beta1**t) * m / denom
-        ### END SOLUTION
+                if self.fused:
+                    self._fused_update(p, state, group)
+                else:
+                    self.update(p, state, group)
         mark_updated(self.param_groups)  # in place: graphs that saved them are stale
         return loss
 
-    def _fused_step(self) -> None:
-        """`step()` with `fused=True`: the rule of `step()`, one `adam_update` per parameter."""
-        for group in self.param_groups:
-            lr, weight_decay = group["lr"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
-                state["step"] += 1
-                grad = p.grad.data
-                if weight_decay != 0 and not self.decoupled_weight_decay:
-                    grad = grad + weight_decay * p.data
-                arrays = [p.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")]
-                for_each_slice(
-                    adam_update,
-                    [*arrays, np.empty_like(p.data)],  # the scratch array, sliced as the others
-                    decay=1 - lr * weight_decay if self.decoupled_weight_decay else 1.0,
-                    beta1=beta1,
-                    beta2=beta2,
-                    eps=group["eps"],
-                    step_size=lr / (1 - beta1 ** state["step"]),
-                    bias_correction2_sqrt=math.sqrt(1 - beta2 ** state["step"]),
-                )
+    def update(self, p: Tensor, state: dict[str, Any], group: ParamGroup) -> None:
+        """The rule for one parameter `p` with a gradient, at step t = state["step"] (already
+        counted): changes `p.data` and the moments in `state` in place (all of p's shape)."""
+        ### BEGIN SOLUTION 11
+        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        g = p.grad.data
+        if self.decoupled_weight_decay:
+            p.data *= 1 - lr * weight_decay  # AdamW
+        elif weight_decay != 0:
+            g = g + weight_decay * p.data  # Adam: L2 penalty
+        m += (1 - beta1) * (g - m)  # m, v change in place: they are the state
+        v *= beta2
+        v += (1 - beta2) * (g * g)
+        if group["amsgrad"]:
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + eps
+        p.data -= lr / (1 - beta1**t) * m / denom
+        ### END SOLUTION
+
+    def _fused_update(self, p: Tensor, state: dict[str, Any], group: ParamGroup) -> None:
+        """`update` with `fused=True`: one `adam_update` call, in slices for a large `p`."""
+        t, (beta1, beta2) = state["step"], group["betas"]
+        lr, decay = group["lr"], group["weight_decay"]
+        grad = p.grad.data
+        if decay != 0 and not self.decoupled_weight_decay:
+            grad = grad + decay * p.data
+        arrays = [p.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")]
+        for_each_slice(
+            adam_update,
+            [*arrays, np.empty_like(p.data)],  # the scratch array, sliced as the others
+            decay=1 - lr * decay if self.decoupled_weight_decay else 1.0,
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            step_size=lr / (1 - beta1**t),
+            bias_correction2_sqrt=math.sqrt(1 - beta2**t),
+        )
 
 
 class AdamW(Adam):
