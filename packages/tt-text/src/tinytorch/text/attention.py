@@ -24,6 +24,7 @@ import numpy as np
 
 from tinytorch.core import ArgumentError, DTypeError, ShapeError, Tensor, float32, where
 from tinytorch.nn import Linear, Module, init
+from tinytorch.nn.module import as_array
 from tinytorch.nn.ops_layer import check_dropout_p
 from tinytorch.text import ops_attention
 
@@ -256,12 +257,6 @@ class MultiHeadAttention(Module):
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
 
 
-def _array(value: Any) -> np.ndarray:
-    if isinstance(value, Tensor):
-        return value.data
-    return np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
-
-
 def mha_state_from_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """torch.nn.MultiheadAttention's keys -> ours: in_proj_weight (3E, E) splits into
     q_proj/k_proj/v_proj.weight (E, E) each (rows q | k | v), in_proj_bias likewise;
@@ -273,17 +268,17 @@ def mha_state_from_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
         )
     out: dict[str, np.ndarray] = {}
     for name, part in zip(
-        ("q_proj", "k_proj", "v_proj"), np.split(_array(state["in_proj_weight"]), 3), strict=True
+        ("q_proj", "k_proj", "v_proj"), np.split(as_array(state["in_proj_weight"]), 3), strict=True
     ):
         out[f"{name}.weight"] = part
     if "in_proj_bias" in state:
         for name, part in zip(
-            ("q_proj", "k_proj", "v_proj"), np.split(_array(state["in_proj_bias"]), 3), strict=True
+            ("q_proj", "k_proj", "v_proj"), np.split(as_array(state["in_proj_bias"]), 3), strict=True
         ):
             out[f"{name}.bias"] = part
     for key in ("out_proj.weight", "out_proj.bias"):
         if key in state:
-            out[key] = _array(state[key])
+            out[key] = as_array(state[key])
     return out
 
 
@@ -291,14 +286,14 @@ def mha_state_to_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Ours -> torch.nn.MultiheadAttention's keys (the inverse of mha_state_from_torch)."""
     out = {
         "in_proj_weight": np.concatenate(
-            [_array(state[f"{n}.weight"]) for n in ("q_proj", "k_proj", "v_proj")]
+            [as_array(state[f"{n}.weight"]) for n in ("q_proj", "k_proj", "v_proj")]
         )
     }
     if "q_proj.bias" in state:
         out["in_proj_bias"] = np.concatenate(
-            [_array(state[f"{n}.bias"]) for n in ("q_proj", "k_proj", "v_proj")]
+            [as_array(state[f"{n}.bias"]) for n in ("q_proj", "k_proj", "v_proj")]
         )
     for key in ("out_proj.weight", "out_proj.bias"):
         if key in state:
-            out[key] = _array(state[key])
+            out[key] = as_array(state[key])
     return out
