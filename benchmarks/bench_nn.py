@@ -23,6 +23,7 @@ import tinytorch.core as tc
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from tinytorch.core import Tensor
+from tinytorch.nn.activations import SigmoidFunction, stable_sigmoid
 
 Measure = Callable[..., Any]
 
@@ -174,10 +175,22 @@ def test_guide_cross_entropy_pytorch(measure: Measure, shape: str, version: str)
 
 # ------------------------------------- guide 03: activations on 1M elements, fwd + bwd
 
+
+class TextbookSigmoid(SigmoidFunction):
+    """SigmoidFunction with the student's whole-array `stable_sigmoid` (guide 03's A/B)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        out = stable_sigmoid(x)
+        ctx.save_for_backward(out)
+        return out
+
+
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "relu": F.relu,
     "leaky_relu": F.leaky_relu,
     "sigmoid": F.sigmoid,
+    "sigmoid_textbook": TextbookSigmoid.apply,
     "tanh": F.tanh,
     "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
     "gelu_exact": F.gelu,
