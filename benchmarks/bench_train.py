@@ -32,7 +32,7 @@ from tinytorch.core import Tensor
 from tinytorch.nn import Linear, Parameter
 from tinytorch.train import load_checkpoint, save_checkpoint
 from tinytorch.train.data import DataLoader, TensorDataset, default_collate
-from tinytorch.train.optim import SGD, Adam, Optimizer, get_num_threads, set_num_threads
+from tinytorch.train.optim import SGD, Adam, AdamW, Optimizer, get_num_threads, set_num_threads
 
 Measure = Callable[..., Any]
 group = pytest.mark.benchmark
@@ -298,3 +298,84 @@ def test_guide_checkpoint_load(measure: Measure, adam_model: tuple[Linear, Adam]
     measure(
         lambda: load_checkpoint(path, model, opt), role="guide", rounds=10, file_bytes=path.stat().st_size
     )
+
+
+# ------------------------------------- guide 11: Adam as written against fused=True, in turns
+
+
+def adam_rule_vs_fused(rounds: int = 100) -> None:
+    """Print guide 11's A/B: warm Adam steps on 1M float32 parameters, the rule as the student
+    writes it (`fused=False`) against `fused=True` on 2 threads and on 1, each for `rounds`
+    steps in turn (two passes; the better median), with minor page faults per step; then the
+    AdamW step's share of a TinyGPT training step (the milestone's model, batch 12x64), the two
+    versions' steps alternating. `--retain`: the milestones' malloc policy first
+    (`retain_freed_memory`)."""
+    import resource
+    import statistics
+    import sys
+    import time
+
+    import tinytorch.core as tc
+    from tinytorch.text import GPTConfig, TinyGPT
+
+    if "--retain" in sys.argv:
+        tc.retain_freed_memory()
+    runs = {
+        "rule": ({}, 2),
+        "fused, 2 threads": ({"fused": True}, 2),
+        "fused, 1 thread": ({"fused": True}, 1),
+    }
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(2):
+        for name, (kwargs, threads) in runs.items():
+            arrays = (rng().standard_normal(PARAM_SHAPE, dtype=np.float32),) * 2
+            opt = Adam([tt_param(arrays)], lr=1e-3, **kwargs)
+            set_num_threads(threads)
+            for _ in range(5):
+                opt.step()
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            times = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                opt.step()
+                times.append(time.perf_counter() - start)
+            faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / rounds
+            best[name] = min(best.get(name, (np.inf, 0.0)), (statistics.median(times), faults))
+    set_num_threads(NUMPY_THREADS or 2)
+    rule = best["rule"][0]
+    for name, (median, faults) in best.items():
+        print(
+            f"Adam 1M, {name:17s} {median * 1e3:6.2f} ms, {faults:5.0f} page faults/step, "
+            f"rule/this {rule / median:.2f}x"
+        )
+    data = rng().integers(0, 65, (12, GPTConfig().block_size + 1))
+    idx, targets = np.ascontiguousarray(data[:, :-1]), np.ascontiguousarray(data[:, 1:])
+    steps: dict[str, list[float]] = {"rule": [], "fused": []}
+    opt_times: dict[str, list[float]] = {"rule": [], "fused": []}
+    models = {}
+    for name in steps:
+        tc.manual_seed(0)
+        model = TinyGPT(GPTConfig())
+        models[name] = (model, AdamW(model.parameters(), lr=1e-3, fused=name == "fused"))
+    for i in range(23):
+        for name in steps if i % 2 else reversed(steps):
+            model, opt = models[name]
+            start = time.perf_counter()
+            opt.zero_grad()
+            model(idx, targets)[1].backward()
+            middle = time.perf_counter()
+            opt.step()
+            end = time.perf_counter()
+            if i >= 3:
+                steps[name].append(end - start)
+                opt_times[name].append(end - middle)
+    for name in steps:
+        step, adam = statistics.median(steps[name]), statistics.median(opt_times[name])
+        print(
+            f"TinyGPT step, AdamW {name:5s}: {step * 1e3:6.1f} ms, "
+            f"of which the AdamW step {adam * 1e3:5.2f} ms ({adam / step:.1%})"
+        )
+
+
+if __name__ == "__main__":  # $(hatch env find)/bin/python benchmarks/bench_train.py [--retain]
+    adam_rule_vs_fused()
