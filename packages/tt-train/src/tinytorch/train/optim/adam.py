@@ -105,20 +105,19 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = np.zeros_like(p.data)
                 state["step"] += 1
                 if self.fused:
-                    self._fused_update(p, state, group)
+                    self._fused_update(p, p.grad.data, state, group)
                 else:
-                    self.update(p, state, group)
+                    self.update(p, p.grad.data, state, group)
         mark_updated(self.param_groups)  # in place: graphs that saved them are stale
         return loss
 
-    def update(self, p: Tensor, state: dict[str, Any], group: ParamGroup) -> None:
-        """The rule for one parameter `p` with a gradient, at step t = state["step"] (already
-        counted): changes `p.data` and the moments in `state` in place (all of p's shape)."""
+    def update(self, p: Tensor, g: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
+        """The rule for one parameter `p` with gradient `g` (p's shape), at step t = state["step"]
+        (already counted): changes `p.data` and the moments in `state` in place."""
         ### BEGIN SOLUTION 11
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        g = p.grad.data
         if self.decoupled_weight_decay:
             p.data *= 1 - lr * weight_decay  # AdamW
         elif weight_decay != 0:
@@ -132,11 +131,10 @@ class Adam(Optimizer):
         p.data -= lr / (1 - beta1**t) * m / denom
         ### END SOLUTION
 
-    def _fused_update(self, p: Tensor, state: dict[str, Any], group: ParamGroup) -> None:
+    def _fused_update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         """`update` with `fused=True`: one `adam_update` call, in slices for a large `p`."""
         t, (beta1, beta2) = state["step"], group["betas"]
         lr, decay = group["lr"], group["weight_decay"]
-        grad = p.grad.data
         if decay != 0 and not self.decoupled_weight_decay:
             grad = grad + decay * p.data
         arrays = [p.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")]
