@@ -4,9 +4,10 @@
     history = trainer.fit(train_loader, epochs=10, val=val_loader)
     trainer.evaluate(test_loader)  # {"loss": ..., "accuracy": ...}
 
-Each epoch: the model in training mode, for every batch `(inputs, targets)`:
-forward, loss, backward, and every `grad_accum_steps` batches one optimizer
-step (then `zero_grad`); then validation in eval mode under `no_grad`. The
+Each epoch: the model in training mode, for every batch `(inputs, targets)`
+one `train_step` (forward, loss, backward; the optimizer step and `zero_grad`
+every `grad_accum_steps` batches, the student's part of module 08 with
+`evaluate`'s loop); then validation in eval mode under `no_grad`. The
 epoch's numbers go into `trainer.history`, a list with one dict per epoch:
 `epoch` (1-based), `loss`, each metric (default `accuracy`), `val_loss` and
 `val_<metric>` when `val` is given, `lr` (group 0's, at the epoch's start) and
@@ -131,6 +132,7 @@ class Trainer:
         self.epoch = 0  # epochs completed (continues after resume)
         self.stop_training = False
         self._train_data: Iterable[Any] | None = None
+        self._pending = 0  # backward passes since the last optimizer step
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -156,7 +158,6 @@ class Trainer:
         if resume is not None:
             self.load_checkpoint(resume)
         self._callback("on_train_begin", self)
-        ### BEGIN SOLUTION 08
         self.stop_training = False
         for epoch in range(self.epoch, epochs):
             start = time.perf_counter()
@@ -168,29 +169,40 @@ class Trainer:
             logs["time"] = time.perf_counter() - start
             self.history.append(logs)
             self.epoch = epoch + 1
-            if self.scheduler is not None and self.scheduler_interval == "epoch":
-                self._step_scheduler(logs)
-            if self.early_stopping is not None and self.early_stopping.update(epoch + 1, logs, self.model):
-                self.stop_training = True
-            self._callback("on_epoch_end", self, epoch, logs)
-            if self.checkpoint_dir is not None:
-                self.save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME)
+            self._end_epoch(logs)
             if self.stop_training:
                 break
         if self.early_stopping is not None:
             self.early_stopping.restore(self.model)
-        ### END SOLUTION
         self._callback("on_train_end", self)
         return self.history
 
-    def _train_epoch(self, train: Iterable[Any], epoch: int, epochs: int) -> Logs:
-        """One pass over `train`: the sample-weighted mean loss and metrics."""
+    def train_step(self, inputs: Any, targets: Any) -> tuple[Tensor, Tensor]:
+        """One batch: forward, loss, backward, then (when a step is due) optimizer step and zero_grad.
+
+        Returns `(loss, outputs)`: the batch's mean loss, shape (), and the model's
+        outputs, (B, C) for a classifier. `_step_due` is given: always True without
+        accumulation; with `grad_accum_steps=k`, True every k-th batch, after
+        averaging the k batches' summed gradients (and clipping them, module 12).
+        """
         ### BEGIN SOLUTION 08
+        outputs = self.model(inputs)  # (B, C)
+        loss = self.loss_fn(outputs, targets)  # (): the mean over the batch
+        loss.backward()  # adds dloss/dp to every parameter's .grad
+        if self._step_due():
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+        return loss, outputs
+        ### END SOLUTION
+
+    # ----------------------------------------------- given: around the step
+    def _train_epoch(self, train: Iterable[Any], epoch: int, epochs: int) -> Logs:
+        """One pass of `train_step` over `train` (training mode, a progress bar, `on_batch_end`
+        callbacks, per-batch schedules): the sample-weighted mean loss and metrics."""
         self.model.train()
         self.optimizer.zero_grad()
-        totals = dict.fromkeys(["loss", *self.metrics], 0.0)
-        seen = 0
-        pending = 0  # backward passes since the last optimizer step
+        self._pending = 0
+        meter = _Meter(self.metrics)
         bar = tqdm(
             train,
             total=len(train) if isinstance(train, Sized) else None,
@@ -201,40 +213,54 @@ class Trainer:
         )
         for index, batch in enumerate(bar):
             inputs, targets = _unpack(batch)
-            outputs = self.model(inputs)
-            loss = self.loss_fn(outputs, targets)
-            (loss / self.grad_accum_steps if self.grad_accum_steps > 1 else loss).backward()
-            pending += 1
-            if pending == self.grad_accum_steps:
-                self._optimizer_step()
-                pending = 0
-            batch_logs = self._batch_logs(loss, outputs, targets)
-            n = _batch_size(targets, outputs)
-            for name, value in batch_logs.items():
-                totals[name] += value * n
-            seen += n
-            bar.set_postfix(loss=f"{totals['loss'] / seen:.4f}")
+            loss, outputs = self.train_step(inputs, targets)
+            if self._pending == 0:  # train_step stepped the optimizer
+                self._after_step()
+            batch_logs = meter.add(loss, outputs, targets)
+            bar.set_postfix(loss=f"{meter.totals['loss'] / meter.seen:.4f}")
             self._callback("on_batch_end", self, index, batch_logs)
-        if pending:  # a last, incomplete accumulation group
-            self._optimizer_step()
+        if self._pending:  # a last, incomplete accumulation group
+            self._prepare_step()
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            self._after_step()
         bar.close()
-        if seen == 0:
-            raise ValueError("Trainer.fit: the training data yielded no batches")
-        return {name: total / seen for name, total in totals.items()}
-        ### END SOLUTION
+        return meter.mean("Trainer.fit: the training data")
 
-    def _optimizer_step(self) -> None:
+    def _step_due(self) -> bool:
+        """Count one backward pass; True (after `_prepare_step`) every `grad_accum_steps`-th."""
+        self._pending += 1
+        if self._pending < self.grad_accum_steps:
+            return False
+        self._prepare_step()
+        return True
+
+    def _prepare_step(self) -> None:
+        """Divide the gradients summed over an accumulation group by `grad_accum_steps`, so
+        that k batches of B step like one batch of k·B (the same as dividing each batch's
+        loss by k: exactly so when k is a power of two), and clip them when `clip_grad_norm`
+        is set (module 12)."""
+        self._pending = 0
+        if self.grad_accum_steps > 1:
+            for p in self.model.parameters():
+                if p.grad is not None:
+                    p.grad.data *= 1.0 / self.grad_accum_steps
         if self.clip_grad_norm is not None:
             clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
-        self.optimizer.step()
-        self.optimizer.zero_grad()
+
+    def _after_step(self) -> None:
         if self.scheduler is not None and self.scheduler_interval == "batch":
             self._step_scheduler(None)
 
-    def _batch_logs(self, loss: Tensor, outputs: Tensor, targets: Any) -> Logs:
-        logs = {"loss": float(loss.item())}
-        logs.update({name: float(metric(outputs, targets)) for name, metric in self.metrics.items()})
-        return logs
+    def _end_epoch(self, logs: Logs) -> None:
+        """The epoch's schedule step, early stopping, `on_epoch_end` callbacks and checkpoint."""
+        if self.scheduler is not None and self.scheduler_interval == "epoch":
+            self._step_scheduler(logs)
+        if self.early_stopping is not None and self.early_stopping.update(logs["epoch"], logs, self.model):
+            self.stop_training = True
+        self._callback("on_epoch_end", self, logs["epoch"] - 1, logs)
+        if self.checkpoint_dir is not None:
+            self.save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME)
 
     # ------------------------------------------------------------- evaluate
     def evaluate(self, data: Iterable[Any] | Dataset) -> Logs:
@@ -242,22 +268,15 @@ class Trainer:
         `self.batch_size`), in eval mode under `no_grad` (the model's mode is restored
         afterwards): `{"loss": ..., "accuracy": ...}`, one entry per metric."""
         data = self._batches(data, shuffle=False)
+        meter = _Meter(self.metrics)  # given: sample-weighted sums of the loss and metrics
         ### BEGIN SOLUTION 08
-        totals = dict.fromkeys(["loss", *self.metrics], 0.0)
-        seen = 0
-        with eval_mode(self.model), no_grad():
+        with eval_mode(self.model), no_grad():  # Dropout off, no graph
             for batch in data:
                 inputs, targets = _unpack(batch)
-                outputs = self.model(inputs)
-                batch_logs = self._batch_logs(self.loss_fn(outputs, targets), outputs, targets)
-                n = _batch_size(targets, outputs)
-                for name, value in batch_logs.items():
-                    totals[name] += value * n
-                seen += n
-        if seen == 0:
-            raise ValueError("Trainer.evaluate: the data yielded no batches")
-        return {name: total / seen for name, total in totals.items()}
+                outputs = self.model(inputs)  # (B, C)
+                meter.add(self.loss_fn(outputs, targets), outputs, targets)
         ### END SOLUTION
+        return meter.mean("Trainer.evaluate: the data")
 
     # ---------------------------------------------- module 12: techniques
     def _step_scheduler(self, logs: Logs | None) -> None:
@@ -272,8 +291,8 @@ class Trainer:
 
     def save_checkpoint(self, path: PathLike) -> Path:
         """Everything `fit(resume=path)` needs to continue exactly: model, optimizer,
-        scheduler, completed epochs, history, early stopping, RNG states."""
-        ### BEGIN SOLUTION 12
+        scheduler, completed epochs, history, early stopping, RNG states (the arrays named
+        by `checkpoint.name_tensors`)."""
         extra: dict[str, Any] = {"history": self.history}
         arrays: dict[str, np.ndarray] = {}
         if isinstance(self._train_data, DataLoader):
@@ -292,12 +311,10 @@ class Trainer:
             extra=extra,
             extra_arrays=arrays,
         )
-        ### END SOLUTION
 
     def load_checkpoint(self, path: PathLike) -> None:
         """Restore the state `save_checkpoint` wrote. Raises CheckpointError, changing
         nothing, if any part of it does not fit (see `_check_resume_state`)."""
-        ### BEGIN SOLUTION 12
         checkpoint = load_checkpoint(
             path, self.model, self.optimizer, self.scheduler, check_extra=self._check_resume_state
         )
@@ -313,7 +330,6 @@ class Trainer:
                 if k.startswith("best.")
             }
             self.early_stopping.load_state_dict({**checkpoint.extra["early_stopping"], "best_weights": best})
-        ### END SOLUTION
 
     def _check_resume_state(self, extra: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         """Raise ValueError unless a checkpoint's `extra` fits this trainer: history a list
@@ -370,6 +386,31 @@ class Trainer:
                 hook == "on_epoch_end" and callable(callback) and not any(hasattr(callback, h) for h in HOOKS)
             ):
                 callback(*args)  # a plain function f(trainer, epoch, logs)
+
+
+class _Meter:
+    """Sample-weighted sums of a batch's loss and metrics over an epoch (given code)."""
+
+    def __init__(self, metrics: Mapping[str, Metric]) -> None:
+        self.metrics = metrics
+        self.totals = dict.fromkeys(["loss", *metrics], 0.0)
+        self.seen = 0
+
+    def add(self, loss: Tensor, outputs: Tensor, targets: Any) -> Logs:
+        """Add one batch (weighted by its size); returns its own `{"loss": ..., metric: ...}`."""
+        logs = {"loss": float(loss.item())}
+        logs.update({name: float(metric(outputs, targets)) for name, metric in self.metrics.items()})
+        n = _batch_size(targets, outputs)
+        for name, value in logs.items():
+            self.totals[name] += value * n
+        self.seen += n
+        return logs
+
+    def mean(self, what: str) -> Logs:
+        """The sample-weighted means; ValueError naming `what` if no batch was added."""
+        if self.seen == 0:
+            raise ValueError(f"{what} yielded no batches")
+        return {name: total / self.seen for name, total in self.totals.items()}
 
 
 def _unpack(batch: Any) -> tuple[Any, Any]:
