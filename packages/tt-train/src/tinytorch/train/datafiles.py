@@ -227,6 +227,89 @@ def _how_to_fix(file: DataFile) -> str:
     )
 
 
+class _Lookup:
+    """The given part of `find_or_fetch`: each place looked at, its checksum check, the
+    atomic verified write, and a note of what was tried there for the final error."""
+
+    def __init__(
+        self, file: DataFile, data_dir: str | os.PathLike[str] | None, downloader: Downloader | None
+    ):
+        self.file, self.downloader = file, downloader
+        self.data_dir = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+        self.cached = cache_dir() / file.relpath
+        self.tried: list[str] = []
+
+    def in_data_dir(self) -> Path | None:
+        """The copy in the data directory if it matches; None if there is none. A copy that
+        does not match raises CorruptFileError: that directory is not ours to repair."""
+        if self.data_dir is None:
+            self.tried.append("$TINYTORCH_DATA: not set")
+            return None
+        candidate = self.data_dir / self.file.relpath
+        if not candidate.is_file():
+            self.tried.append(f"{candidate}: not there")
+            return None
+        actual = sha256_file(candidate)
+        if actual != self.file.sha256:
+            raise CorruptFileError(
+                f"{self.file.relpath}: the copy at {candidate} is corrupted or a different version "
+                f"(sha256 {actual}, expected {self.file.sha256}). It was not used and is left untouched: "
+                "replace it with a good copy or remove it (or point TINYTORCH_DATA elsewhere)."
+            )
+        return candidate
+
+    def in_cache(self) -> Path | None:
+        """The cached copy if it matches; None otherwise (a copy that does not match is ours
+        to repair: it is deleted, to be fetched again)."""
+        if not self.cached.is_file():
+            self.tried.append(f"{self.cached}: not there")
+            return None
+        actual = sha256_file(self.cached)
+        if actual == self.file.sha256:
+            return self.cached
+        self.tried.append(f"{self.cached}: checksum mismatch (sha256 {actual}), deleted, fetching again")
+        with contextlib.suppress(OSError):
+            self.cached.unlink()
+        return None
+
+    def download(self, url: str) -> Path | None:
+        """`url` downloaded into the cache and verified; None (noted) if that failed. A host
+        found unreachable is skipped for the rest of the process (default downloader only)."""
+        host = urllib.parse.urlsplit(url).hostname
+        if host in _unreachable_hosts:
+            self.tried.append(f"{url}: skipped, {host} was unreachable earlier")
+            return None
+        try:
+            return self._write(partial(self.downloader or urllib_download, url))
+        except Exception as err:  # any failure of a source: note it, the caller tries the next
+            if host is not None and self.downloader is None and _is_unreachable(err):
+                _unreachable_hosts.add(host)
+            self.tried.append(f"{url}: {_describe(err)}")
+            return None
+
+    def run_fallback(self, fallback: Callable[[Path], object]) -> Path | None:
+        """`fallback(tmp)`'s output moved into the cache if it matches; None (noted) otherwise."""
+        try:
+            return self._write(fallback)
+        except Exception as err:
+            self.tried.append(f"fallback: {_describe(err)}")
+            return None
+
+    def _write(self, write: Callable[[Path], object]) -> Path:
+        _write_verified(self.cached, self.file, write)
+        return self.cached
+
+    def nothing_found(self, download: bool) -> DataError:
+        """The error naming every place tried and why each failed."""
+        places = "\n  ".join(self.tried)
+        if not download:
+            return DataError(f"{self.file.relpath}: no verified copy found (download=False).\n  {places}")
+        return DataError(
+            f"{self.file.relpath}: could not find or fetch a verified copy. Tried:\n  {places}\n"
+            + _how_to_fix(self.file)
+        )
+
+
 def find_or_fetch(
     file: DataFile,
     *,
@@ -247,60 +330,20 @@ def find_or_fetch(
     checksum, or when no verified copy can be found or fetched (the message
     lists every place tried and why each failed).
     """
+    lookup = _Lookup(file, data_dir, downloader)  # given: each place, checked and noted
     ### BEGIN SOLUTION 10
-    fetch = downloader or urllib_download
-    tried: list[str] = []
-    # 1. the read-only data directory: use a verified copy, report a bad one
-    directory = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
-    if directory is not None:
-        candidate = directory / file.relpath
-        if candidate.is_file():
-            actual = sha256_file(candidate)
-            if actual == file.sha256:
-                return candidate
-            raise CorruptFileError(
-                f"{file.relpath}: the copy at {candidate} is corrupted or a different version "
-                f"(sha256 {actual}, expected {file.sha256}). It was not used and is left untouched: "
-                "replace it with a good copy or remove it (or point TINYTORCH_DATA elsewhere)."
-            )
-        tried.append(f"{candidate}: not there")
-    else:
-        tried.append("$TINYTORCH_DATA: not set")
-    # 2. the user cache: ours to repair, so a bad copy is deleted and fetched again
-    cached = cache_dir() / file.relpath
-    if cached.is_file():
-        actual = sha256_file(cached)
-        if actual == file.sha256:
-            return cached
-        tried.append(f"{cached}: checksum mismatch (sha256 {actual}), deleted, fetching again")
-        with contextlib.suppress(OSError):
-            cached.unlink()
-    else:
-        tried.append(f"{cached}: not there")
-    if not download:
-        raise DataError(f"{file.relpath}: no verified copy found (download=False).\n  " + "\n  ".join(tried))
-    # 3. the canonical URLs, then 4. the fallback, each written atomically and verified
-    sources: list[tuple[str, Callable[[Path], object]]] = [(url, partial(fetch, url)) for url in file.urls]
-    if fallback is not None:
-        sources.append(("fallback", fallback))
-    for where, write in sources:
-        host = urllib.parse.urlsplit(where).hostname if where != "fallback" else None
-        if host in _unreachable_hosts:
-            tried.append(f"{where}: skipped, {host} was unreachable earlier")
-            continue
-        try:
-            _write_verified(cached, file, write)
-            return cached
-        except Exception as err:  # any failure of a source: note it and try the next one
-            if host is not None and downloader is None and _is_unreachable(err):
-                _unreachable_hosts.add(host)
-            tried.append(f"{where}: {_describe(err)}")
-    raise DataError(
-        f"{file.relpath}: could not find or fetch a verified copy. Tried:\n  "
-        + "\n  ".join(tried)
-        + "\n"
-        + _how_to_fix(file)
-    )
+    path = lookup.in_data_dir()  # 1. $TINYTORCH_DATA (read-only: a bad copy raises)
+    if path is None:
+        path = lookup.in_cache()  # 2. the user cache (a bad copy is deleted)
+    if path is None and download:
+        for url in file.urls:  # 3. the canonical URLs, in order, until one works
+            if path is None:
+                path = lookup.download(url)
+        if path is None and fallback is not None:  # 4. the data set's own fallback
+            path = lookup.run_fallback(fallback)
+    if path is None:
+        raise lookup.nothing_found(download)
+    return path
     ### END SOLUTION
 
 
