@@ -93,10 +93,38 @@ def test_garbage_file_is_a_clear_error(tmp_path):
 
 
 def test_foreign_safetensors_file_is_refused(tmp_path):
+    """A safetensors file of a checkpoint's very tensors, without its metadata, is refused."""
+    model, opt, _ = trained()
     path = tmp_path / "weights.safetensors"
-    save_file({"0.weight": np.zeros((8, 4), dtype=np.float32)}, path)
+    save_file(checkpoint_module.name_tensors(model, opt.state_dict()["state"], {}), path)
     with pytest.raises(CheckpointError, match="not a tinytorch checkpoint"):
         load_checkpoint(path, mlp())
+    save_file({"0.weight": np.zeros((8, 4), dtype=np.float32)}, path, metadata={"format": "pt"})
+    with pytest.raises(CheckpointError, match="not a tinytorch checkpoint"):
+        load_checkpoint(path, mlp())
+
+
+def test_tensors_are_named_by_part_and_split_back():
+    """name_tensors: model.<key>, optimizer.<param index>.<name> (arrays only), extra.<key>;
+    split_tensors gives the three parts back, the optimizer's by param index."""
+    model, opt, _ = trained()
+    best = {"0.weight": np.ones((8, 4), dtype=np.float32)}
+    tensors = checkpoint_module.name_tensors(model, opt.state_dict()["state"], best)
+    assert set(tensors) == (
+        {f"model.{key}" for key in model.state_dict()}
+        | {f"optimizer.{i}.{name}" for i in range(4) for name in ("exp_avg", "exp_avg_sq")}
+        | {"extra.0.weight"}
+    )  # Adam's scalar "step" is not an array: it goes into the JSON state
+    np.testing.assert_array_equal(
+        tensors["optimizer.3.exp_avg"], opt.state[list(model.parameters())[3]]["exp_avg"]
+    )
+    model_arrays, optimizer_arrays, extra_arrays = checkpoint_module.split_tensors(
+        {**tensors, "other.x": np.zeros(1)}
+    )
+    assert model_arrays.keys() == model.state_dict().keys() and extra_arrays.keys() == best.keys()
+    assert optimizer_arrays.keys() == {"0", "1", "2", "3"}
+    assert optimizer_arrays["3"].keys() == {"exp_avg", "exp_avg_sq"}
+    np.testing.assert_array_equal(optimizer_arrays["3"]["exp_avg"], tensors["optimizer.3.exp_avg"])
 
 
 def test_a_flipped_byte_fails_the_checksum(tmp_path):

@@ -117,6 +117,11 @@ CANNOT_FAIL_ALLOWED: dict[str, str] = {
     "packages/tt-vision/tests/test_transforms.py::test_compose_refuses_non_callables": (
         "argument checks are given"
     ),
+    # Module 12: the student writes the schedules, clipping, early stopping and the checkpoint's
+    # tensor names; reading and verifying a checkpoint file is given.
+    "packages/tt-train/tests/test_checkpoint.py::test_garbage_file_is_a_clear_error": (
+        "read_checkpoint (the file checks) is given"
+    ),
     # Modules 13-15: the student writes the attention, the blocks, TinyGPT and generation; the
     # argument checks (which name the op and the shapes), GPTConfig and the torch weight
     # conversion are given.

@@ -268,6 +268,43 @@ def check_state(path: PathLike, state: Any) -> None:
             _fail(path, f"the {key} state is not a dict with 'class' and {sorted(fields)}")
 
 
+def name_tensors(
+    model: Module, optimizer_state: Mapping[Any, Mapping[str, Any]], extra_arrays: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Every array a checkpoint holds, under its name: the model's `state_dict()` as
+    `model.<key>`, each array of the optimizer's per-parameter state
+    (`{param index: {"momentum_buffer": array, "step": 3, ...}}`) as
+    `optimizer.<param index>.<name>` (its scalars go into the JSON state instead), and
+    the caller's arrays as `extra.<key>`."""
+    ### BEGIN SOLUTION 12
+    tensors = {f"model.{key}": value for key, value in model.state_dict().items()}
+    for index, entries in optimizer_state.items():
+        for name, value in entries.items():
+            if isinstance(value, np.ndarray):
+                tensors[f"optimizer.{index}.{name}"] = value
+    tensors.update({f"extra.{key}": value for key, value in extra_arrays.items()})
+    return tensors
+    ### END SOLUTION
+
+
+def split_tensors(
+    tensors: Mapping[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]], dict[str, np.ndarray]]:
+    """`name_tensors` backwards: `(model, optimizer, extra)`, the model's arrays by
+    state_dict key, the optimizer's by param index (a str, as in JSON) and name, the
+    caller's by key. Names of no such part are left out."""
+    ### BEGIN SOLUTION 12
+    model = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
+    extra = {k.removeprefix("extra."): v for k, v in tensors.items() if k.startswith("extra.")}
+    optimizer: dict[str, dict[str, np.ndarray]] = {}
+    for key, value in tensors.items():
+        if key.startswith("optimizer."):
+            index, _, name = key.removeprefix("optimizer.").partition(".")  # "0.exp_avg"
+            optimizer.setdefault(index, {})[name] = value
+    return model, optimizer, extra
+    ### END SOLUTION
+
+
 def save_checkpoint(
     path: PathLike,
     model: Module,
@@ -279,34 +316,28 @@ def save_checkpoint(
     extra_arrays: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
     """Write model, optimizer, scheduler, epoch, global RNG state and `extra` (JSON-able)
-    to `path` atomically. Returns the path."""
-    ### BEGIN SOLUTION 12
-    tensors = {f"model.{key}": value for key, value in model.state_dict().items()}
+    to `path` atomically. Returns the path.
+
+    The arrays are named by `name_tensors`; the rest is the JSON `state`, checksummed
+    with them (`checkpoint_digest`) and written through `atomic_write`."""
+    opt_state = optimizer.state_dict() if optimizer is not None else {"state": {}}
+    tensors = name_tensors(model, opt_state["state"], extra_arrays or {})
     state: dict[str, Any] = {"epoch": epoch, "rng": get_rng_state(), "extra": dict(extra or {})}
     if optimizer is not None:
-        opt_state = optimizer.state_dict()
-        scalars: dict[str, dict[str, Any]] = {}
-        for index, entries in opt_state["state"].items():
-            scalars[str(index)] = {}
-            for name, value in entries.items():
-                if isinstance(value, np.ndarray):
-                    tensors[f"optimizer.{index}.{name}"] = value
-                else:
-                    scalars[str(index)][name] = value
         state["optimizer"] = {
             "class": type(optimizer).__name__,
             "param_groups": opt_state["param_groups"],
-            "state": scalars,
+            "state": {  # the scalars (Adam's "step"); the arrays are tensors
+                str(index): {k: v for k, v in entries.items() if not isinstance(v, np.ndarray)}
+                for index, entries in opt_state["state"].items()
+            },
         }
     if scheduler is not None:
         state["scheduler"] = {"class": type(scheduler).__name__, "state": scheduler.state_dict()}
-    for key, value in (extra_arrays or {}).items():
-        tensors[f"extra.{key}"] = value
     tensors = {key: np.ascontiguousarray(value) for key, value in tensors.items()}
     metadata = {"format": FORMAT, "version": VERSION, "state": json.dumps(state)}
     metadata["sha256"] = checkpoint_digest(tensors, metadata)
     return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
-    ### END SOLUTION
 
 
 def read_checkpoint(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -315,7 +346,6 @@ def read_checkpoint(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, An
     Raises CheckpointError if the file is missing, truncated, not safetensors,
     not a tinytorch checkpoint, or its checksum does not match.
     """
-    ### BEGIN SOLUTION 12
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: no such file")
@@ -345,7 +375,6 @@ def read_checkpoint(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, An
     except (KeyError, ValueError, RecursionError) as err:
         raise CheckpointError(f"checkpoint {path}: unreadable state metadata ({err!r:.100})") from None
     return tensors, state
-    ### END SOLUTION
 
 
 def load_checkpoint(
@@ -368,10 +397,9 @@ def load_checkpoint(
     too: a ValueError, TypeError or KeyError it raises becomes a CheckpointError.
     Returns the epoch and the caller's `extra` data.
     """
-    ### BEGIN SOLUTION 12
     tensors, state = read_checkpoint(path)
     check_state(path, state)
-    model_arrays = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
+    model_arrays, optimizer_arrays, extra_arrays = split_tensors(tensors)
     targets = dict([*model.named_parameters(), *model.named_buffers()])
     missing, unexpected = sorted(set(targets) - set(model_arrays)), sorted(set(model_arrays) - set(targets))
     if missing or unexpected:
@@ -404,10 +432,8 @@ def load_checkpoint(
     if optimizer is not None:
         saved = state["optimizer"]
         opt_state: dict[str, dict[str, Any]] = {str(i): dict(s) for i, s in saved["state"].items()}
-        for key, value in tensors.items():
-            if key.startswith("optimizer."):
-                index, _, name = key.removeprefix("optimizer.").partition(".")
-                opt_state.setdefault(index, {})[name] = value
+        for index, arrays in optimizer_arrays.items():
+            opt_state.setdefault(index, {}).update(arrays)
         try:
             restore_optimizer = optimizer.prepare_load_state_dict(
                 {"state": opt_state, "param_groups": saved["param_groups"]}
@@ -420,7 +446,6 @@ def load_checkpoint(
         except ValueError as err:
             raise CheckpointError(f"checkpoint {path}: {err}") from None
     extra = state.get("extra", {})
-    extra_arrays = {k.removeprefix("extra."): v for k, v in tensors.items() if k.startswith("extra.")}
     if check_extra is not None:
         try:
             check_extra(extra, extra_arrays)
@@ -436,4 +461,3 @@ def load_checkpoint(
     if restore_rng:
         set_rng_state(state["rng"])
     return Checkpoint(state["epoch"], extra, extra_arrays, state["rng"])
-    ### END SOLUTION
