@@ -11,7 +11,7 @@ import tinytorch.core as tc
 import tinytorch.text.functional as TF
 from tinytorch.core import Tensor, gradcheck, graph_nbytes
 from tinytorch.nn import functional as NF
-from tinytorch.nn.ops_activation import GELU
+from tinytorch.nn.activations import GELUFunction
 from tinytorch.text import MLP, CausalSelfAttention, LayerNorm, TransformerBlock
 
 pytestmark = pytest.mark.module14
@@ -118,7 +118,7 @@ def test_mlp_gelu_is_tinytorch_nn_gelu(gelu):
             nodes.append(node)
             stack.extend(node.parents)
     activations = [node for node in nodes if "GELU" in type(node).__name__]
-    assert [type(node).fn for node in activations] == [GELU], f"the MLP's activation nodes: {activations}"
+    assert [type(node).fn for node in activations] == [GELUFunction], f"the MLP's activation nodes: {activations}"
     expected = mlp.c_proj(NF.gelu(mlp.c_fc(x), approximate=gelu))
     np.testing.assert_array_equal(out.data, expected.data)
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from tinytorch.core import DTypeError, ShapeError, Tensor, float32
 from tinytorch.nn import GELU, Dropout, Linear, Module, Parameter, init
-from tinytorch.nn.ops_activation import GELU_APPROXIMATIONS
-from tinytorch.nn.ops_layer import check_dropout_p
+from tinytorch.nn.activations import GELU_APPROXIMATIONS
+from tinytorch.nn.dropout import check_dropout_p
 from tinytorch.text import ops_attention, ops_norm
 from tinytorch.text.attention import _embed_dims
 
