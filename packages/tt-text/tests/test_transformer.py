@@ -118,7 +118,8 @@ def test_mlp_gelu_is_tinytorch_nn_gelu(gelu):
             nodes.append(node)
             stack.extend(node.parents)
     activations = [node for node in nodes if "GELU" in type(node).__name__]
-    assert [type(node).fn for node in activations] == [GELUFunction], f"the MLP's activation nodes: {activations}"
+    found = [type(node).fn for node in activations]
+    assert found == [GELUFunction], f"the MLP's activation nodes: {activations}"
     expected = mlp.c_proj(NF.gelu(mlp.c_fc(x), approximate=gelu))
     np.testing.assert_array_equal(out.data, expected.data)
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from tinytorch.core import ArgumentError, DTypeError, ShapeError, Tensor, float32, where
 from tinytorch.nn import Linear, Module, init
-from tinytorch.nn.module import as_array
 from tinytorch.nn.dropout import check_dropout_p
+from tinytorch.nn.module import as_array
 from tinytorch.text import ops_attention
 
 

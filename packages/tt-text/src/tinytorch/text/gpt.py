@@ -21,8 +21,8 @@ import numpy as np
 
 from tinytorch.core import Tensor, generator, no_grad
 from tinytorch.nn import Dropout, Linear, Module, Sequential, eval_mode, init
-from tinytorch.nn.functional import cross_entropy
 from tinytorch.nn.activations import GELU_APPROXIMATIONS
+from tinytorch.nn.functional import cross_entropy
 from tinytorch.text.embedding import Embedding, PositionalEmbedding, as_index_array
 from tinytorch.text.transformer import KVCache, LayerNorm, TransformerBlock, scale_residual_projections
 
