@@ -64,22 +64,27 @@ def check_attention_args(
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     except ValueError:
         raise ShapeError(f"{name}: batch dimensions do not broadcast: {shapes}") from None
-    length, key_length = q.shape[-2], k.shape[-2]
+    scores = (*batch, q.shape[-2], k.shape[-2])  # (..., L, S)
     if mask is None:
-        if is_causal and key_length == 0:
+        if is_causal and k.shape[-2] == 0:
             raise ValueError(f"{name}: no keys to attend to ({shapes})")
         return None
     if is_causal:
         raise ArgumentError(f"{name}: give either mask or is_causal=True, not both (as torch)")
-    allowed = _mask_array(mask, name)
+    return _check_mask(_mask_array(mask, name), scores, name, shapes)
+
+
+def _check_mask(allowed: np.ndarray, scores: tuple[int, ...], name: str, shapes: str) -> np.ndarray:
+    """A bool mask (True = may attend) that broadcasts to the scores' shape and lets
+    every query attend to some key."""
     try:
-        full = np.broadcast_shapes(allowed.shape, (*batch, length, key_length))
+        full = np.broadcast_shapes(allowed.shape, scores)
     except ValueError:
         full = None
-    if full != (*batch, length, key_length):
+    if full != scores:
         raise ShapeError(
             f"{name}: mask of shape {allowed.shape} does not broadcast to the scores' shape "
-            f"{(*batch, length, key_length)} (..., L, S) for {shapes}"
+            f"{scores} (..., L, S) for {shapes}"
         )
     if not allowed.any(axis=-1).all():
         raise ValueError(
