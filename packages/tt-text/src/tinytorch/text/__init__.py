@@ -8,7 +8,6 @@ the tokenizers, `tinytorch.text.datasets` the Shakespeare corpus and batching (m
 
 from tinytorch.text import datasets, functional, tokenizers
 from tinytorch.text.attention import (
-    Attention,
     MultiHeadAttention,
     SelfAttention,
     mha_state_from_torch,
@@ -37,7 +36,6 @@ __version__ = "0.1.1"
 
 __all__ = [
     "MLP",
-    "Attention",
     "BPETokenizer",
     "CausalSelfAttention",
     "CharTokenizer",

@@ -179,9 +179,6 @@ class SelfAttention(Module):
         return f"embed_dim={self.embed_dim}, head_size={self.head_size}"
 
 
-Attention = SelfAttention
-
-
 class MultiHeadAttention(Module):
     """num_heads attention heads side by side, as torch.nn.MultiheadAttention(batch_first=True).
 
