@@ -27,10 +27,10 @@ import tinytorch.core as tc
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from tinytorch.core import Tensor
+from tinytorch.core.allocator import WORKSPACE
 from tinytorch.train import SGD
 from tinytorch.vision import Conv2d, MaxPool2d
 from tinytorch.vision import functional as VF
-from tinytorch.vision.ops_conv import WORKSPACE
 
 Measure = Callable[..., Any]
 group = pytest.mark.benchmark
@@ -123,7 +123,7 @@ def test_guide_cnn_train_step_memory(measure: Measure, batch: int, library: str)
     """Peak memory (memray) and time of one training step at batch 64 and 256.
 
     tinytorch's fast ops keep their big arrays in a workspace between steps
-    (ops_conv.Workspace); each measured step here starts with it empty, so
+    (tinytorch.core.allocator.Workspace); each measured step here starts with it empty, so
     that memray sees every array the step needs (extra_info: the workspace's
     size after the step).
     """

@@ -26,77 +26,16 @@ shapes are exactly PyTorch's; only the strides differ (Flatten copies).
 
 from __future__ import annotations
 
-import math
-import sys
-import threading
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor
+from tinytorch.core.allocator import WORKSPACE
 
 Pair = tuple[int, int]
 Array = np.ndarray
-
-
-# ------------------------------------------------------------ the workspace
-
-
-class Workspace:
-    """A cache of big arrays, handed out again once nothing references them.
-
-    A training step allocates the same large arrays every time (cols, outputs,
-    gradients), and a fresh multi-megabyte array costs more than filling it:
-    glibc returns freed memory to the kernel, and every page of the next
-    allocation faults back in, zeroed. Like PyTorch's caching allocator, the
-    fast ops keep their big arrays and reuse one when CPython's reference count
-    shows that nothing else holds it (no Tensor, view, graph node or caller):
-    reuse is invisible, except that memory stays allocated between steps.
-    At most `per_shape` arrays per (shape, dtype) and `max_bytes` in all are
-    kept; `clear()` drops them. (Relies on CPython's reference counting; a lock
-    makes the check-and-hand-out atomic across threads.)
-    """
-
-    def __init__(self, per_shape: int = 2, min_bytes: int = 1 << 16, max_bytes: int = 1 << 28) -> None:
-        self.per_shape = per_shape
-        self.min_bytes = min_bytes  # smaller arrays come from NumPy's (cheap) allocation
-        self.max_bytes = max_bytes
-        self.kept: dict[tuple[tuple[int, ...], np.dtype], list[np.ndarray]] = {}
-        self.nbytes = 0
-        self._lock = threading.Lock()
-
-    def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        """An uninitialised array: a free kept one, or a new one (kept if there is room)."""
-        dtype = np.dtype(dtype)
-        size = math.prod(shape) * dtype.itemsize
-        if size < self.min_bytes:
-            return np.empty(shape, dtype=dtype)
-        with self._lock:
-            arrays = self.kept.setdefault((tuple(shape), dtype), [])
-            for array in arrays:
-                # 3 references: the list, the loop variable, getrefcount's argument. Any
-                # other holder (a Tensor, a view's .base, a graph node) makes it more.
-                if sys.getrefcount(array) == 3:
-                    return array
-            array = np.empty(shape, dtype=dtype)
-            if len(arrays) < self.per_shape and self.nbytes + size <= self.max_bytes:
-                arrays.append(array)
-                self.nbytes += size
-            return array
-
-    def zeros(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        array = self.empty(shape, dtype)
-        array.fill(0)
-        return array
-
-    def clear(self) -> None:
-        with self._lock:
-            self.kept.clear()
-            self.nbytes = 0
-
-
-WORKSPACE = Workspace()
 
 
 # ------------------------------------------------------------ layout helpers

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from tinytorch.core import ArgumentError, Context, Function, ShapeError, Tensor
+from tinytorch.core.allocator import WORKSPACE
 from tinytorch.vision.ops_conv import (
-    WORKSPACE,
     Pair,
     from_chwn,
     output_size,
