@@ -49,9 +49,15 @@ CANNOT_FAIL_ALLOWED: dict[str, str] = {
     # Module 01: the student writes the timer and the memory measurement; the formatters are given.
     "packages/tt-core/tests/test_profiling.py::test_formatting": "format_bytes/format_seconds are given",
     "packages/tt-core/tests/test_profiling.py::test_retain_freed_memory": ("the allocator policy is given"),
-    "packages/tt-core/tests/test_allocator.py::test_a_free_array_is_reused_and_one_in_use_is_not": "the workspace (caching allocator) is given",
-    "packages/tt-core/tests/test_allocator.py::test_limits_small_arrays_dtypes_and_clear": "the workspace (caching allocator) is given",
-    "packages/tt-core/tests/test_allocator.py::test_threads_never_get_the_same_array": "the workspace (caching allocator) is given",
+    "packages/tt-core/tests/test_allocator.py::test_a_free_array_is_reused_and_one_in_use_is_not": (
+        "the workspace (caching allocator) is given"
+    ),
+    "packages/tt-core/tests/test_allocator.py::test_limits_small_arrays_dtypes_and_clear": (
+        "the workspace (caching allocator) is given"
+    ),
+    "packages/tt-core/tests/test_allocator.py::test_threads_never_get_the_same_array": (
+        "the workspace (caching allocator) is given"
+    ),
     # Module 02: the student writes the ops' forward computation; factories, the RNG and the
     # argument checks that name the op and the shapes are given.
     "packages/tt-core/tests/test_tensor.py::test_factories": "zeros/ones/full/arange are given",
