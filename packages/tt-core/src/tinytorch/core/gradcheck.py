@@ -35,36 +35,16 @@ def gradcheck(
     rounding error). They are perturbed in place, one element at a time, and
     restored; their `.grad` is left as it was.
     """
-    ### BEGIN SOLUTION 05
-    checked = [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
-    for i, x in checked:
-        if x.dtype != float64:
-            raise TypeError(f"gradcheck: input {i} is {x.dtype}; use float64 (x.double())")
-        if not np.all(np.isfinite(x.data)):
-            raise ValueError(f"gradcheck: input {i} (shape {x.shape}) contains NaN or inf")
-        if not x.data.flags.writeable:
-            raise ValueError(f"gradcheck: input {i} is read-only; pass a writable tensor")
-
+    checked = _checked_inputs(inputs)  # (index, tensor) of each input that requires grad
     out = fn(*inputs)
-    if not isinstance(out, Tensor) or out.dtype != float64:
-        raise TypeError("gradcheck: fn must return a float64 Tensor")
-    if not np.all(np.isfinite(out.data)):
-        raise GradcheckError(f"gradcheck: fn's output (shape {out.shape}) contains NaN or inf")
-    weights = np.random.default_rng(seed).standard_normal(out.shape)
+    _check_output(out)
+    weights = np.random.default_rng(seed).standard_normal(out.shape)  # like out
+    analytic = _analytic_grads(out, weights, [x for _, x in checked])  # d sum(out * w) / dx
+    ### BEGIN SOLUTION 05
 
     def loss() -> float:
         with no_grad():
             return float(np.sum(fn(*inputs).data * weights))
-
-    saved_grads = [x.grad for _, x in checked]
-    for _, x in checked:
-        x.grad = None
-    out.backward(weights)
-    analytic = [np.zeros(x.shape) if x.grad is None else x.grad.data for _, x in checked]
-    for (_, x), g in zip(checked, saved_grads, strict=True):
-        x.grad = g
 
     for (i, x), grad in zip(checked, analytic, strict=True):
         for idx in np.ndindex(x.shape):
@@ -83,3 +63,37 @@ def gradcheck(
                 )
     return True
     ### END SOLUTION
+
+
+def _checked_inputs(inputs: tuple[Tensor, ...]) -> list[tuple[int, Tensor]]:
+    """The inputs that require grad, each float64, finite and writable (else a clear error)."""
+    checked = [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+    for i, x in checked:
+        if x.dtype != float64:
+            raise TypeError(f"gradcheck: input {i} is {x.dtype}; use float64 (x.double())")
+        if not np.all(np.isfinite(x.data)):
+            raise ValueError(f"gradcheck: input {i} (shape {x.shape}) contains NaN or inf")
+        if not x.data.flags.writeable:
+            raise ValueError(f"gradcheck: input {i} is read-only; pass a writable tensor")
+    return checked
+
+
+def _check_output(out: object) -> None:
+    if not isinstance(out, Tensor) or out.dtype != float64:
+        raise TypeError("gradcheck: fn must return a float64 Tensor")
+    if not np.all(np.isfinite(out.data)):
+        raise GradcheckError(f"gradcheck: fn's output (shape {out.shape}) contains NaN or inf")
+
+
+def _analytic_grads(out: Tensor, weights: np.ndarray, xs: list[Tensor]) -> list[np.ndarray]:
+    """Autograd's gradient of sum(out * weights) for each x; the xs' own `.grad` is kept."""
+    saved = [x.grad for x in xs]
+    for x in xs:
+        x.grad = None
+    out.backward(weights)
+    grads = [np.zeros(x.shape) if x.grad is None else x.grad.data for x in xs]
+    for x, g in zip(xs, saved, strict=True):
+        x.grad = g
+    return grads

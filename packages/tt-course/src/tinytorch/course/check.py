@@ -76,6 +76,9 @@ CANNOT_FAIL_ALLOWED: dict[str, str] = {
     # Module 05: graph recording is given (modules 03-04 run layers before autograd exists);
     # the student writes backward passes and the topological walk.
     "packages/tt-core/tests/test_autograd.py::test_repr_shows_grad_fn": "graph recording is given",
+    "packages/tt-core/tests/test_gradcheck.py::test_gradcheck_input_errors": (
+        "gradcheck's input checks are given; the student writes the central differences"
+    ),
     "packages/tt-core/tests/test_autograd.py::test_no_grad_builds_no_graph_and_enable_grad_restores": (
         "no_grad/enable_grad are given"
     ),
