@@ -23,7 +23,13 @@ import tinytorch.core as tc
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from tinytorch.core import Tensor
-from tinytorch.nn.activations import SigmoidFunction, stable_sigmoid
+from tinytorch.nn.activations import (
+    _GELU_TANH_COEF,
+    _SQRT_2_OVER_PI,
+    GELUFunction,
+    SigmoidFunction,
+    stable_sigmoid,
+)
 
 Measure = Callable[..., Any]
 
@@ -186,6 +192,22 @@ class TextbookSigmoid(SigmoidFunction):
         return out
 
 
+class GELUTanhKeepTanh(GELUFunction):
+    """Tanh GELU that also saves the tanh, so backward need not compute it again (guide 03's A/B)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x * x * x))
+        ctx.save_for_backward(x, t)
+        return 0.5 * x * (1 + t)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
+        x, t = ctx.saved_tensors
+        d_inner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_COEF * x * x)
+        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+
+
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "relu": F.relu,
     "leaky_relu": F.leaky_relu,
@@ -193,6 +215,7 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "sigmoid_textbook": TextbookSigmoid.apply,
     "tanh": F.tanh,
     "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "gelu_tanh_keep_tanh": GELUTanhKeepTanh.apply,
     "gelu_exact": F.gelu,
 }
 ACTIVATION_N = 1_000_000
