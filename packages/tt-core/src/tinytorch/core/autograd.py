@@ -249,34 +249,30 @@ def _share_version_counter(result: Tensor, inputs: Sequence[Any]) -> None:
                 return
 
 
+def _shares_saved_memory(data: np.ndarray, saved: tuple[Any, ...]) -> bool:
+    """Whether a saved array is `data`, its memory's owner or another view of that owner."""
+    owner = data.base
+    if owner is None:
+        owner = data
+    for v in saved:  # noqa: SIM110 (a plain loop: any() and its generator cost more, on every op)
+        if v is data or v is owner or (type(v) is np.ndarray and v.base is owner):
+            return True
+    return False
+
+
 def _saved_versions(saved: tuple[Any, ...], inputs: Sequence[Any], result: Tensor) -> list[Any]:
     """(which, counter, version, shape) of each input (which = its index) and of the output
     (which = -1) whose memory a saved array shares. Runs on every recorded op, so kept lean
     (plain loops, identity tests first; NumPy points a view's `.base` at the memory's owner)."""
     versions = []
-    which = -1
-    for x in inputs:
-        which += 1
-        if type(x) is not Tensor and not isinstance(x, Tensor):
-            continue
-        data = x.data
-        owner = data.base
-        if owner is None:
-            owner = data
-        for v in saved:
-            if v is data or v is owner or (type(v) is np.ndarray and v.base is owner):
-                counter = x._version_counter
-                versions.append((which, counter, counter[0], data.shape))
-                break
-    data = result.data  # a fresh array, or a view of an input's memory (then it shares its counter)
-    owner = data.base
-    if owner is None:
-        owner = data
-    for v in saved:
-        if v is data or v is owner or (type(v) is np.ndarray and v.base is owner):
-            counter = result._version_counter
-            versions.append((-1, counter, counter[0], data.shape))
-            break
+    for which, x in enumerate(inputs):
+        if (type(x) is Tensor or isinstance(x, Tensor)) and _shares_saved_memory(x.data, saved):
+            counter = x._version_counter
+            versions.append((which, counter, counter[0], x.data.shape))
+    # the output: a fresh array, or a view of an input's memory (then it shares its counter)
+    if _shares_saved_memory(result.data, saved):
+        counter = result._version_counter
+        versions.append((-1, counter, counter[0], result.data.shape))
     return versions
 
 
