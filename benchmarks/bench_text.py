@@ -30,7 +30,7 @@ import tinytorch.nn.functional as NF
 import tinytorch.text.functional as TF
 from tinytorch.core import Tensor
 from tinytorch.text import GPTConfig, TinyGPT, TransformerBlock
-from tinytorch.text.ops_embedding import embedding_backward, embedding_backward_reference
+from tinytorch.text.functional import embedding_backward, embedding_backward_reference
 from tinytorch.train.optim import AdamW
 
 Measure = Callable[..., Any]

@@ -11,7 +11,7 @@ import tinytorch.core as tc
 import tinytorch.text.functional as TF
 from tinytorch.core import Tensor, gradcheck, graph_nbytes
 from tinytorch.text import MultiHeadAttention, SelfAttention, mha_state_from_torch, mha_state_to_torch
-from tinytorch.text.ops_attention import PackedSelfAttention
+from tinytorch.text.multi_head_attention import PackedSelfAttention
 
 pytestmark = pytest.mark.module13
 

@@ -28,7 +28,7 @@ from tinytorch.text import (
     scaled_dot_product_attention,
     scaled_dot_product_attention_reference,
 )
-from tinytorch.text.transformer import layer_norm, layer_norm_reference
+from tinytorch.text.functional import layer_norm, layer_norm_reference
 
 MiB = 1024 * 1024
 

@@ -7,7 +7,7 @@ import tinytorch.core as tc
 import tinytorch.text.functional as TF
 from tinytorch.core import Tensor, gradcheck
 from tinytorch.text import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding
-from tinytorch.text.ops_embedding import embedding_backward, embedding_backward_reference
+from tinytorch.text.functional import embedding_backward, embedding_backward_reference
 
 pytestmark = pytest.mark.module13
 

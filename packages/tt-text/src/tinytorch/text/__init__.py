@@ -7,17 +7,17 @@ the tokenizers, `tinytorch.text.datasets` the Shakespeare corpus and batching (m
 """
 
 from tinytorch.text import datasets, functional, tokenizers
-from tinytorch.text.attention import (
+from tinytorch.text.attention import scaled_dot_product_attention, scaled_dot_product_attention_reference
+from tinytorch.text.datasets import ShakespeareDataset, TextData, load_shakespeare
+from tinytorch.text.embedding import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding
+from tinytorch.text.gpt import GPTConfig, TinyGPT
+from tinytorch.text.layer_norm import LayerNorm
+from tinytorch.text.multi_head_attention import (
     MultiHeadAttention,
     SelfAttention,
     mha_state_from_torch,
     mha_state_to_torch,
-    scaled_dot_product_attention,
-    scaled_dot_product_attention_reference,
 )
-from tinytorch.text.datasets import ShakespeareDataset, TextData, load_shakespeare
-from tinytorch.text.embedding import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding
-from tinytorch.text.gpt import GPTConfig, TinyGPT
 from tinytorch.text.tokenizers import (
     BPETokenizer,
     CharTokenizer,
@@ -25,7 +25,7 @@ from tinytorch.text.tokenizers import (
     TokenizerFileError,
     load_tokenizer,
 )
-from tinytorch.text.transformer import MLP, CausalSelfAttention, KVCache, LayerNorm, TransformerBlock
+from tinytorch.text.transformer import MLP, CausalSelfAttention, KVCache, TransformerBlock
 
 # isort: split
 # Last: training builds on tinytorch.text.gpt and .datasets, so they are fully loaded first.

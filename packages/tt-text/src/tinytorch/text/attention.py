@@ -1,32 +1,46 @@
-"""Attention (module 13): scaled dot-product attention, single-head and multi-head.
+"""Scaled dot-product attention (module 13): softmax(q k^T / sqrt(d) + mask) v.
 
-Two versions of `softmax(q k^T / sqrt(d)) v` side by side (ARCHITECTURE.md, Core mechanics):
+Two versions side by side (ARCHITECTURE.md, Core mechanics):
 
 - `scaled_dot_product_attention_reference`: composed from tt-core ops (matmul,
   where, max, exp, sum, divide), softmax included. Readable, its gradient comes
   from the ops it is made of; the teaching version and the oracle.
-- `scaled_dot_product_attention`: one fused node (ops_attention.py) whose
-  softmax backward is written by hand. The module 13 guide measures the two.
+- `scaled_dot_product_attention`: one fused node, `ScaledDotProductAttention`,
+  whose NumPy kernels `attention_forward` / `attention_backward` work on
+  (..., L, d) queries and (..., S, d) keys and values as batched matmuls and
+  write the softmax backward by hand: with P the probabilities and dP the
+  gradient reaching them, dS = P * (dP - sum(dP * P, -1)). The (..., L, S)
+  probabilities are the only O(L·S) array the node keeps. The module 13 guide
+  measures the two.
 
 One mask convention: `mask` is a bool Tensor (or array) broadcastable to
 (..., L, S), True = this query may attend to this key, exactly as
-torch.nn.functional.scaled_dot_product_attention. `is_causal=True` lets query
-i see keys 0..i (aligned at the top left, as torch).
+torch.nn.functional.scaled_dot_product_attention (torch.nn.MultiheadAttention's
+boolean attn_mask means the opposite). `is_causal=True` lets query i see keys
+0..i (aligned at the top left, as torch). The layers built on it (SelfAttention,
+MultiHeadAttention, the packed GPT op) are in multi_head_attention.py.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from tinytorch.core import ArgumentError, DTypeError, ShapeError, Tensor, float32, where
-from tinytorch.nn import Linear, Module, init
+from tinytorch.core import (
+    ArgumentError,
+    Context,
+    DTypeError,
+    Function,
+    ShapeError,
+    Tensor,
+    generator,
+    unbroadcast,
+    where,
+)
 from tinytorch.nn.dropout import check_dropout_p
-from tinytorch.nn.module import as_array
-from tinytorch.text import ops_attention
 
 
 def _mask_array(mask: Any, name: str) -> np.ndarray:
@@ -94,6 +108,130 @@ def _check_mask(allowed: np.ndarray, scores: tuple[int, ...], name: str, shapes:
     return allowed
 
 
+@functools.lru_cache(maxsize=32)
+def future_mask(query_len: int, key_len: int) -> np.ndarray:
+    """(L, S) bool, True where key j comes after query i (j > i): what causal attention blocks.
+
+    Queries and keys are aligned at the top left, as torch's is_causal. Cached: every
+    layer and every step of a run asks for the same one. Read-only.
+    """
+    blocked = np.triu(np.ones((query_len, key_len), dtype=bool), k=1)
+    blocked.flags.writeable = False
+    return blocked
+
+
+def attention_forward(
+    q: np.ndarray,
+    k: np.ndarray,
+    v: np.ndarray,
+    allowed: np.ndarray | None,
+    is_causal: bool,
+    dropout_p: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(out, probs, keep). q: (..., L, d), k: (..., S, d), v: (..., S, dv) -> out (..., L, dv).
+
+    probs: (..., L, S) attention probabilities (before dropout); keep: the dropout
+    mask (bool, like probs) or None when dropout_p == 0.
+    """
+    ### BEGIN SOLUTION 13
+    scale = 1.0 / np.sqrt(q.shape[-1])
+    scores = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, S): one batched GEMM
+    scores *= scores.dtype.type(scale)
+    if is_causal:  # the fused causal fill: in place, no (..., L, S) mask materialised
+        np.copyto(scores, -np.inf, where=future_mask(q.shape[-2], k.shape[-2]))
+    if allowed is not None:
+        np.copyto(scores, -np.inf, where=~allowed)
+    # softmax along the keys, in place: the score buffer becomes the probabilities
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    probs = scores
+    keep = None
+    if dropout_p > 0:
+        keep = generator().random(probs.shape, dtype=probs.dtype) >= dropout_p
+        dropped = probs * keep
+        dropped *= dropped.dtype.type(1 / (1 - dropout_p)) if dropout_p < 1 else 0
+        return np.matmul(dropped, v), probs, keep
+    return np.matmul(probs, v), probs, keep  # (..., L, dv)
+    ### END SOLUTION
+
+
+def attention_backward(
+    grad: np.ndarray,
+    q: np.ndarray,
+    k: np.ndarray,
+    v: np.ndarray,
+    probs: np.ndarray,
+    keep: np.ndarray | None,
+    dropout_p: float,
+    out: tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None] = (None, None, None),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dq, dk, dv) for attention_forward's output gradient `grad` (..., L, dv).
+
+    Broadcast batch axes are *not* summed here (the callers unbroadcast).
+    `out` optionally names arrays to write dq, dk, dv into (the packed op's buffer).
+    """
+    ### BEGIN SOLUTION 13
+    scale = 1.0 / np.sqrt(q.shape[-1])
+    used = probs  # the weights v was multiplied by
+    if keep is not None:
+        used = probs * keep
+        used *= used.dtype.type(1 / (1 - dropout_p)) if dropout_p < 1 else 0
+    dv = np.matmul(np.swapaxes(used, -1, -2), grad, out=out[2])  # (..., S, dv)
+    dprobs = np.matmul(grad, np.swapaxes(v, -1, -2))  # (..., L, S)
+    if keep is not None:
+        dprobs *= keep
+        dprobs *= dprobs.dtype.type(1 / (1 - dropout_p)) if dropout_p < 1 else 0
+    # softmax backward by hand, in place: dS = P * (dP - sum(dP * P))
+    row_dot = np.einsum("...ls,...ls->...l", dprobs, probs)[..., None]
+    dprobs -= row_dot
+    dprobs *= probs
+    dprobs *= dprobs.dtype.type(scale)  # the 1/sqrt(d) of the forward
+    dscores = dprobs
+    dq = np.matmul(dscores, k, out=out[0])  # (..., L, d)
+    dk = np.matmul(np.swapaxes(dscores, -1, -2), q, out=out[1])  # (..., S, d)
+    return dq, dk, dv
+    ### END SOLUTION
+
+
+class ScaledDotProductAttention(Function):
+    """softmax(q k^T / sqrt(d), masked) v as one node.
+
+    q: (..., L, d), k: (..., S, d), v: (..., S, dv), batch axes broadcasting;
+    allowed: bool broadcastable to (..., L, S) or None -> (..., L, dv).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context,
+        q: np.ndarray,
+        k: np.ndarray,
+        v: np.ndarray,
+        allowed: np.ndarray | None,
+        is_causal: bool,
+        dropout_p: float,
+    ) -> np.ndarray:
+        ### BEGIN SOLUTION 13
+        out, probs, keep = attention_forward(q, k, v, allowed, is_causal, dropout_p)
+        ctx.save_for_backward(q, k, v, probs, keep)
+        ctx.dropout_p = dropout_p
+        return out
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
+        ### BEGIN SOLUTION 13
+        q, k, v, probs, keep = ctx.saved_tensors
+        dq, dk, dv = attention_backward(grad, q, k, v, probs, keep, ctx.dropout_p)
+        need_q, need_k, need_v = ctx.needs_input_grad[:3]
+        return (
+            unbroadcast(dq, q.shape) if need_q else None,
+            unbroadcast(dk, k.shape) if need_k else None,
+            unbroadcast(dv, v.shape) if need_v else None,
+        )
+        ### END SOLUTION
+
+
 def scaled_dot_product_attention(
     query: Tensor,
     key: Tensor,
@@ -110,7 +248,7 @@ def scaled_dot_product_attention(
     """
     allowed = check_attention_args(query, key, value, mask, is_causal, "scaled_dot_product_attention")
     dropout_p = check_dropout_p(dropout_p, "scaled_dot_product_attention")
-    return ops_attention.ScaledDotProductAttention.apply(
+    return ScaledDotProductAttention.apply(
         query, key, value, allowed=allowed, is_causal=bool(is_causal), dropout_p=dropout_p
     )
 
@@ -124,7 +262,7 @@ def scaled_dot_product_attention_reference(
     d = query.shape[-1]
     scores = (query @ key.transpose(-2, -1)) * (1.0 / math.sqrt(d))  # (..., L, S)
     if is_causal:
-        allowed = ~ops_attention.future_mask(query.shape[-2], key.shape[-2])
+        allowed = ~future_mask(query.shape[-2], key.shape[-2])
     if allowed is not None:
         scores = where(Tensor(allowed), scores, -math.inf)  # blocked: exp(-inf) = 0
     # softmax along the keys; the row max is a constant shift (it cancels), so no gradient through it
@@ -133,169 +271,3 @@ def scaled_dot_product_attention_reference(
     probs = weights / weights.sum(axis=-1, keepdims=True)
     return probs @ value  # (..., L, dv)
     ### END SOLUTION
-
-
-def _embed_dims(embed_dim: Any, num_heads: Any, owner: str) -> tuple[int, int]:
-    for name, n in (("embed_dim", embed_dim), ("num_heads", num_heads)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-            raise ValueError(f"{owner}: {name} must be a positive int, got {n!r}")
-    if embed_dim % num_heads:
-        raise ValueError(
-            f"{owner}: embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads}): "
-            f"each head gets embed_dim / num_heads features"
-        )
-    return int(embed_dim), int(num_heads)
-
-
-def _check_sequence(x: Any, embed_dim: int, owner: str, label: str) -> None:
-    if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[-1] != embed_dim:
-        got = x.shape if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"{owner}: {label} must have shape (B, T, {embed_dim}), got {got}")
-
-
-class SelfAttention(Module):
-    """One attention head over a sequence: (B, T, embed_dim) -> (B, T, head_size).
-
-    q, k, v = x W_q^T, x W_k^T, x W_v^T (Linear layers `query`, `key`, `value`,
-    head_size outputs each, bias optional), then scaled dot-product attention.
-    """
-
-    def __init__(self, embed_dim: int, head_size: int | None = None, bias: bool = False) -> None:
-        super().__init__()
-        self.embed_dim, _ = _embed_dims(embed_dim, 1, "SelfAttention")
-        self.head_size, _ = _embed_dims(head_size or embed_dim, 1, "SelfAttention")
-        self.query = Linear(self.embed_dim, self.head_size, bias=bias)
-        self.key = Linear(self.embed_dim, self.head_size, bias=bias)
-        self.value = Linear(self.embed_dim, self.head_size, bias=bias)
-
-    def forward(self, x: Tensor, mask: Any = None, is_causal: bool = False) -> Tensor:
-        _check_sequence(x, self.embed_dim, repr(self).split("(")[0], "x")
-        ### BEGIN SOLUTION 13
-        q, k, v = (proj(x) for proj in (self.query, self.key, self.value))
-        return scaled_dot_product_attention(q, k, v, mask, is_causal)
-        ### END SOLUTION
-
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, head_size={self.head_size}"
-
-
-class MultiHeadAttention(Module):
-    """num_heads attention heads side by side, as torch.nn.MultiheadAttention(batch_first=True).
-
-    forward(query (B, L, E), key=None (B, S, E), value=None (B, S, E), mask=None, is_causal=False)
-    -> (B, L, E); key and value default to query (self-attention). Each head works on
-    E / num_heads features: q_proj, k_proj, v_proj (E -> E) are split into heads
-    as views, attended, merged and projected by out_proj.
-
-    mask: bool, True = may attend, of shape (L, S), (B, L, S) or (B, num_heads, L, S)
-    (torch.nn.MultiheadAttention's boolean attn_mask means the opposite: pass ~mask there).
-    Initialised as torch: xavier_uniform_ over the stacked (3E, E) input projection,
-    zero biases, out_proj as a Linear. `load_torch_state_dict` takes torch's weights.
-    """
-
-    def __init__(
-        self, embed_dim: int, num_heads: int, bias: bool = True, dropout: float = 0.0, dtype: Any = float32
-    ) -> None:
-        super().__init__()
-        self.embed_dim, self.num_heads = _embed_dims(embed_dim, num_heads, "MultiHeadAttention")
-        self.head_dim = self.embed_dim // self.num_heads
-        self.dropout = check_dropout_p(dropout, "MultiHeadAttention")
-        e = self.embed_dim
-        self.q_proj = Linear(e, e, bias=bias, dtype=dtype)
-        self.k_proj = Linear(e, e, bias=bias, dtype=dtype)
-        self.v_proj = Linear(e, e, bias=bias, dtype=dtype)
-        self.out_proj = Linear(e, e, bias=bias, dtype=dtype)
-        bound = math.sqrt(6.0 / (e + 3 * e))  # xavier_uniform_ of torch's (3E, E) in_proj_weight
-        for proj in (self.q_proj, self.k_proj, self.v_proj):
-            init.uniform_(proj.weight, -bound, bound)
-        for proj in (self.q_proj, self.k_proj, self.v_proj, self.out_proj):
-            if proj.bias is not None:
-                init.zeros_(proj.bias)
-
-    def _heads(self, x: Tensor) -> Tensor:
-        """(B, T, E) -> (B, nh, T, hs): a reshape and a transpose, both views."""
-        batch, steps, _ = x.shape
-        return x.reshape(batch, steps, self.num_heads, self.head_dim).transpose(1, 2)
-
-    def forward(
-        self,
-        query: Tensor,
-        key: Tensor | None = None,
-        value: Tensor | None = None,
-        mask: Any = None,
-        is_causal: bool = False,
-    ) -> Tensor:
-        owner = f"MultiHeadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})"
-        key = query if key is None else key
-        value = key if value is None else value
-        for label, t in (("query", query), ("key", key), ("value", value)):
-            _check_sequence(t, self.embed_dim, owner, label)
-        if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
-            raise ValueError(
-                f"{owner}: query {query.shape}, key {key.shape}, value {value.shape}: "
-                "key and value need the same (B, S), and query the same B"
-            )
-        if mask is not None:
-            allowed = _mask_array(mask, owner)
-            if allowed.ndim == 3:  # (B, L, S): the same mask for every head
-                allowed = allowed[:, None]
-            mask = allowed
-        ### BEGIN SOLUTION 13
-        batch, length, _ = query.shape
-        q = self._heads(self.q_proj(query))  # (B, nh, L, hs)
-        k = self._heads(self.k_proj(key))  # (B, nh, S, hs)
-        v = self._heads(self.v_proj(value))  # (B, nh, S, hs)
-        p = self.dropout if self.training else 0.0
-        y = scaled_dot_product_attention(q, k, v, mask, is_causal, dropout_p=p)  # (B, nh, L, hs)
-        y = y.transpose(1, 2).reshape(batch, length, self.embed_dim)  # merge heads: (B, L, E)
-        return self.out_proj(y)
-        ### END SOLUTION
-
-    def load_torch_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Load a torch.nn.MultiheadAttention state dict (tensors or arrays)."""
-        self.load_state_dict(mha_state_from_torch(state))
-
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
-
-
-def mha_state_from_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """torch.nn.MultiheadAttention's keys -> ours: in_proj_weight (3E, E) splits into
-    q_proj/k_proj/v_proj.weight (E, E) each (rows q | k | v), in_proj_bias likewise;
-    out_proj.* is the same. Only the packed layout (kdim = vdim = embed_dim) exists here."""
-    if "in_proj_weight" not in state:
-        raise KeyError(
-            "mha_state_from_torch: no 'in_proj_weight' (torch uses q/k/v_proj_weight only when "
-            "kdim or vdim differ from embed_dim, which MultiHeadAttention does not support)"
-        )
-    out: dict[str, np.ndarray] = {}
-    for name, part in zip(
-        ("q_proj", "k_proj", "v_proj"), np.split(as_array(state["in_proj_weight"]), 3), strict=True
-    ):
-        out[f"{name}.weight"] = part
-    if "in_proj_bias" in state:
-        for name, part in zip(
-            ("q_proj", "k_proj", "v_proj"), np.split(as_array(state["in_proj_bias"]), 3), strict=True
-        ):
-            out[f"{name}.bias"] = part
-    for key in ("out_proj.weight", "out_proj.bias"):
-        if key in state:
-            out[key] = as_array(state[key])
-    return out
-
-
-def mha_state_to_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Ours -> torch.nn.MultiheadAttention's keys (the inverse of mha_state_from_torch)."""
-    out = {
-        "in_proj_weight": np.concatenate(
-            [as_array(state[f"{n}.weight"]) for n in ("q_proj", "k_proj", "v_proj")]
-        )
-    }
-    if "q_proj.bias" in state:
-        out["in_proj_bias"] = np.concatenate(
-            [as_array(state[f"{n}.bias"]) for n in ("q_proj", "k_proj", "v_proj")]
-        )
-    for key in ("out_proj.weight", "out_proj.bias"):
-        if key in state:
-            out[key] = as_array(state[key])
-    return out

@@ -1,7 +1,13 @@
 """Token and position embeddings (module 13).
 
 - `Embedding(num_embeddings, embedding_dim)`: a learned lookup table, (*) int64
-  ids -> (*, D) vectors; initialised N(0, 1) as torch.nn.Embedding.
+  ids -> (*, D) vectors; initialised N(0, 1) as torch.nn.Embedding. Its Function,
+  `EmbeddingFunction`, looks rows up, `weight[idx]`; backward has to *scatter-add*:
+  a token id that appears k times in the batch receives the sum of its k output
+  gradients. `np.add.at(dW, idx, g)` says exactly that (`embedding_backward_reference`)
+  but walks the rows one at a time; sorting the ids once and summing each run of
+  equal ids with `np.add.reduceat` (`embedding_backward`) gives the same sums faster
+  (guide 13 measures both).
 - `PositionalEmbedding(max_len, embedding_dim)`: learned absolute positions
   (GPT-2's `wpe`), the table's rows 0..T-1 for a length-T input.
 - `SinusoidalPositionalEncoding(max_len, embedding_dim)`: the fixed encoding of
@@ -15,9 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import DTypeError, ShapeError, Tensor, float32
+from tinytorch.core import Context, DTypeError, Function, ShapeError, Tensor, float32
 from tinytorch.nn import Module, Parameter, init
-from tinytorch.text import ops_embedding
 
 
 def _positive_int(value: Any, name: str, owner: str) -> int:
@@ -53,6 +58,51 @@ def as_index_array(idx: Any, num_embeddings: int, owner: str) -> np.ndarray:
     return array
 
 
+def embedding_backward_reference(grad: np.ndarray, idx: np.ndarray, num_embeddings: int) -> np.ndarray:
+    """dW for out = W[idx]: grad (*, D), idx (*) -> (num_embeddings, D), one np.add.at."""
+    ### BEGIN SOLUTION 13
+    dweight = np.zeros((num_embeddings, grad.shape[-1]), dtype=grad.dtype)
+    np.add.at(dweight, idx.reshape(-1), grad.reshape(-1, grad.shape[-1]))
+    return dweight
+    ### END SOLUTION
+
+
+def embedding_backward(grad: np.ndarray, idx: np.ndarray, num_embeddings: int) -> np.ndarray:
+    """The same dW, by sorting: rows with equal ids become neighbours, summed by one reduceat."""
+    ### BEGIN SOLUTION 13
+    flat_idx = idx.reshape(-1)  # (N,)
+    flat_grad = grad.reshape(-1, grad.shape[-1])  # (N, D)
+    dweight = np.zeros((num_embeddings, flat_grad.shape[1]), dtype=grad.dtype)
+    if flat_idx.size == 0:
+        return dweight
+    order = np.argsort(flat_idx, kind="stable")
+    sorted_idx = flat_idx[order]
+    # the first position of every run of equal ids
+    starts = np.flatnonzero(np.concatenate(([True], sorted_idx[1:] != sorted_idx[:-1])))
+    dweight[sorted_idx[starts]] = np.add.reduceat(flat_grad[order], starts, axis=0)
+    return dweight
+    ### END SOLUTION
+
+
+class EmbeddingFunction(Function):
+    """out = weight[idx].  weight: (V, D), idx: (*) int64 in [0, V) -> (*, D)."""
+
+    @staticmethod
+    def forward(ctx: Context, weight: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION 13
+        ctx.save_for_backward(idx)
+        ctx.num_embeddings = weight.shape[0]
+        return weight[idx]  # advanced indexing: a fresh (*, D) array
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, None]:
+        ### BEGIN SOLUTION 13
+        (idx,) = ctx.saved_tensors
+        return embedding_backward(grad, idx, ctx.num_embeddings), None
+        ### END SOLUTION
+
+
 def embedding(idx: Any, weight: Tensor) -> Tensor:
     """weight[idx] with a scatter-add backward.  idx: (*) int64, weight: (V, D) -> (*, D)."""
     if not isinstance(weight, Tensor) or weight.ndim != 2:
@@ -60,7 +110,7 @@ def embedding(idx: Any, weight: Tensor) -> Tensor:
             f"embedding: weight must be a 2-D Tensor (V, D), got {getattr(weight, 'shape', weight)}"
         )
     array = as_index_array(idx, weight.shape[0], "embedding")
-    return ops_embedding.Embedding.apply(weight, array)
+    return EmbeddingFunction.apply(weight, array)
 
 
 class Embedding(Module):
@@ -82,7 +132,7 @@ class Embedding(Module):
     def forward(self, idx: Any) -> Tensor:
         array = as_index_array(idx, self.num_embeddings, repr(self))
         ### BEGIN SOLUTION 13
-        return ops_embedding.Embedding.apply(self.weight, array)
+        return EmbeddingFunction.apply(self.weight, array)
         ### END SOLUTION
 
     def extra_repr(self) -> str:

@@ -24,7 +24,8 @@ from tinytorch.nn import Dropout, Linear, Module, Sequential, eval_mode, init
 from tinytorch.nn.activations import GELU_APPROXIMATIONS
 from tinytorch.nn.functional import cross_entropy
 from tinytorch.text.embedding import Embedding, PositionalEmbedding, as_index_array
-from tinytorch.text.transformer import KVCache, LayerNorm, TransformerBlock, scale_residual_projections
+from tinytorch.text.layer_norm import LayerNorm
+from tinytorch.text.transformer import KVCache, TransformerBlock, scale_residual_projections
 
 HEAD_SIZE_DEFAULT = 32  # the keyword constructor's n_embd = 32 * heads unless given
 #: generate's default length: the milestone's (--new-tokens), about 200 characters of a char

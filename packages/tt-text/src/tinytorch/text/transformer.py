@@ -1,4 +1,4 @@
-"""The transformer block (module 14): LayerNorm, the MLP, causal self-attention, residuals.
+"""The transformer block (module 14): the MLP, causal self-attention, residuals (LayerNorm: layer_norm.py).
 
 A pre-norm block, as GPT-2 and nanoGPT::
 
@@ -12,119 +12,17 @@ Names follow nanoGPT (`ln_1`, `attn.c_attn`, `attn.c_proj`, `mlp.c_fc`,
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from tinytorch.core import DTypeError, ShapeError, Tensor, float32
-from tinytorch.nn import GELU, Dropout, Linear, Module, Parameter, init
+from tinytorch.core import Tensor
+from tinytorch.nn import GELU, Dropout, Linear, Module, init
 from tinytorch.nn.activations import GELU_APPROXIMATIONS
 from tinytorch.nn.dropout import check_dropout_p
-from tinytorch.text import ops_attention, ops_norm
-from tinytorch.text.attention import _embed_dims
-
-
-def _normalized_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
-    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    if not dims or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in dims):
-        negative = any(isinstance(n, (int, np.integer)) and n < 0 for n in dims)  # PyTorch: RuntimeError
-        raise (ShapeError if negative else ValueError)(
-            f"LayerNorm: normalized_shape must be a positive int or tuple of them, got {shape!r}"
-        )
-    return tuple(int(n) for n in dims)
-
-
-def check_layer_norm_args(
-    x: Tensor, normalized_shape: int | Sequence[int], weight: Any, name: str
-) -> tuple[int, ...]:
-    """normalized_shape as a tuple, checked against x and the weight. As PyTorch: an input that
-    does not end with normalized_shape is a ShapeError, a non-float input or a weight of another
-    dtype a DTypeError (both RuntimeError there)."""
-    normalized_shape = _normalized_shape(normalized_shape)
-    if not isinstance(x, Tensor) or x.dtype.kind != "f":
-        got = x.dtype if isinstance(x, Tensor) else type(x).__name__
-        kind = DTypeError if isinstance(x, Tensor) else TypeError
-        raise kind(f"{name}: expected a float32 or float64 Tensor, got {got}")
-    n = len(normalized_shape)
-    if x.shape[x.ndim - n :] != normalized_shape or x.ndim < n:
-        raise ShapeError(
-            f"{name}: input of shape {x.shape} does not end with normalized_shape {normalized_shape}"
-        )
-    if weight is not None and weight.dtype != x.dtype:
-        raise DTypeError(
-            f"{name}: input is {x.dtype} but the weight is {weight.dtype}; convert with .to(...)"
-        )
-    return normalized_shape
-
-
-def layer_norm(
-    x: Tensor,
-    normalized_shape: int | Sequence[int],
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalise over the last len(normalized_shape) axes, then scale and shift (one node).
-
-    x: (*, *normalized_shape); weight, bias: normalized_shape or None -> like x.
-    """
-    shape = check_layer_norm_args(x, normalized_shape, weight, "layer_norm")
-    return ops_norm.LayerNorm.apply(x, weight, bias, n_axes=len(shape), eps=float(eps))
-
-
-def layer_norm_reference(
-    x: Tensor,
-    normalized_shape: int | Sequence[int],
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    eps: float = 1e-5,
-) -> Tensor:
-    """The readable LayerNorm in tt-core ops (teaching version and test oracle); same contract."""
-    shape = check_layer_norm_args(x, normalized_shape, weight, "layer_norm")
-    ### BEGIN SOLUTION 14
-    axes = tuple(range(x.ndim - len(shape), x.ndim))
-    centered = x - x.mean(axis=axes, keepdims=True)
-    var = (centered * centered).mean(axis=axes, keepdims=True)  # biased, as PyTorch normalises
-    out = centered / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
-    ### END SOLUTION
-
-
-class LayerNorm(Module):
-    """LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True), as torch.nn.LayerNorm.
-
-    (*, *normalized_shape) -> same shape; weight starts at 1, bias at 0.
-    """
-
-    def __init__(
-        self,
-        normalized_shape: int | Sequence[int],
-        eps: float = 1e-5,
-        elementwise_affine: bool = True,
-        bias: bool = True,
-        dtype: Any = float32,
-    ) -> None:
-        super().__init__()
-        self.normalized_shape = _normalized_shape(normalized_shape)
-        self.eps = float(eps)
-        self.elementwise_affine = elementwise_affine
-        ### BEGIN SOLUTION 14
-        self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if elementwise_affine else None
-        self.bias = (
-            Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if elementwise_affine and bias else None
-        )
-        ### END SOLUTION
-
-    def forward(self, x: Tensor) -> Tensor:
-        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
-
-    def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+from tinytorch.text.attention import attention_forward
+from tinytorch.text.layer_norm import LayerNorm
+from tinytorch.text.multi_head_attention import PackedSelfAttention, _embed_dims, merge_heads, split_heads
 
 
 class MLP(Module):
@@ -201,7 +99,7 @@ class CausalSelfAttention(Module):
         ### BEGIN SOLUTION 14
         p = self.attn_dropout if self.training else 0.0
         qkv = self.c_attn(x)  # (B, T, 3C)
-        y = ops_attention.PackedSelfAttention.apply(qkv, n_head=self.n_head, is_causal=True, dropout_p=p)
+        y = PackedSelfAttention.apply(qkv, n_head=self.n_head, is_causal=True, dropout_p=p)
         return self.resid_dropout(self.c_proj(y))  # (B, T, C)
         ### END SOLUTION
 
@@ -209,14 +107,14 @@ class CausalSelfAttention(Module):
         """Inference only: attend the new positions' queries to every cached key (no graph)."""
         ### BEGIN SOLUTION 15
         qkv = self.c_attn(x).data  # (B, L, 3C)
-        q, k, v = ops_attention.split_heads(qkv, self.n_head)  # (B, nh, L, hs) views
+        q, k, v = split_heads(qkv, self.n_head)  # (B, nh, L, hs) views
         keys, values = cache.append(k, v)  # (B, nh, S, hs), S = cached + L
         # L new queries see every cached key; among themselves, causally (the prefill)
         causal = q.shape[2] > 1
         if causal and keys.shape[2] != q.shape[2]:
             raise ValueError("CausalSelfAttention: feed several new tokens only into an empty cache")
-        out, _, _ = ops_attention.attention_forward(q, keys, values, None, causal)
-        return self.c_proj(Tensor.wrap(ops_attention.merge_heads(out)))
+        out, _, _ = attention_forward(q, keys, values, None, causal)
+        return self.c_proj(Tensor.wrap(merge_heads(out)))
         ### END SOLUTION
 
 
