@@ -1,8 +1,9 @@
 """tinytorch.vision (being written)."""
 
 from tinytorch.vision import datasets, functional, transforms
+from tinytorch.vision.conv import Conv2d
 from tinytorch.vision.datasets import MNIST
-from tinytorch.vision.layers import AvgPool2d, Conv2d, MaxPool2d
+from tinytorch.vision.pool import AvgPool2d, MaxPool2d
 
 __version__ = "0.1.0"
 

@@ -1,11 +1,11 @@
 """tinytorch.vision.functional: convolution and pooling as functions (mirrors torch.nn.functional).
 
 The fast versions under PyTorch's names, and the loop versions (`*_reference`)
-they are tested against. Implemented in ops_conv.py and ops_pool.py.
+they are tested against. Implemented in conv.py and pool.py, beside their Modules.
 """
 
-from tinytorch.vision.ops_conv import conv2d, conv2d_reference
-from tinytorch.vision.ops_pool import avg_pool2d, avg_pool2d_reference, max_pool2d, max_pool2d_reference
+from tinytorch.vision.conv import conv2d, conv2d_reference
+from tinytorch.vision.pool import avg_pool2d, avg_pool2d_reference, max_pool2d, max_pool2d_reference
 
 __all__ = [
     "avg_pool2d",

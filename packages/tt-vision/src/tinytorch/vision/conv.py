@@ -1,4 +1,4 @@
-"""2-D convolution (module 09): a loop version to read and an im2col version to run.
+"""2-D convolution (module 09): the Functions, the functional forms and the Conv2d Module.
 
 Two implementations side by side ("readable first, then fast", see ARCHITECTURE.md):
 
@@ -6,7 +6,7 @@ Two implementations side by side ("readable first, then fast", see ARCHITECTURE.
   at a time, out[b, o, i, j] = sum(window · W[o]) + bias[o], and a backward
   written the same way. Slow (Python loops over B·O·OH·OW) but obviously right:
   the teaching version and the oracle the fast path is tested against.
-- `Conv2d` (used by `conv2d` and the `Conv2d` module): im2col + one GEMM.
+- `Conv2dFunction` (used by `conv2d` and the `Conv2d` module): im2col + one GEMM.
   Every window is copied, through a strided view (`as_strided`), into one
   matrix `cols` (C·kh·kw, OH·OW·B); then out = W (O, C·kh·kw) @ cols. Backward
   is two more GEMMs, dW = g @ cols.T and dcols = W.T @ g, and col2im: kh·kw
@@ -22,17 +22,25 @@ transpose; and the next conv or pooling layer finds its input already in that
 order (`to_chwn` is then free). Elementwise ops between them (ReLU) keep the
 layout, since NumPy's ufuncs preserve their input's memory order. Values and
 shapes are exactly PyTorch's; only the strides differ (Flatten copies).
+
+In this file, in order: the layout helpers (shared with pool.py), the fast
+Function, the loop Function, the argument check, the functions `conv2d` /
+`conv2d_reference` (re-exported by `tinytorch.vision.functional`) and the
+`Conv2d` Module, which holds the weights and calls the fast Function through
+the same check.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor
+from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor, float32
 from tinytorch.core.allocator import WORKSPACE
+from tinytorch.nn import Module, Parameter, init
 
 Pair = tuple[int, int]
 Array = np.ndarray
@@ -139,7 +147,7 @@ def col2im_gemm(weight: np.ndarray, g: np.ndarray, padded_shape: tuple[int, ...]
     ### END SOLUTION
 
 
-class Conv2d(Function):
+class Conv2dFunction(Function):
     """out = conv(x, W) + b by im2col and one GEMM.
 
     x: (B, C, H, W), weight: (O, C, kh, kw), bias: (O,) or None -> (B, O, OH, OW)
@@ -192,7 +200,7 @@ class Conv2dLoop(Function):
     """The same convolution written as its definition, one output value per iteration.
 
     out[b, o, i, j] = sum(xp[b, :, i·sh : i·sh + kh, j·sw : j·sw + kw] · W[o]) + bias[o],
-    where xp is x zero-padded by (ph, pw). Shapes as `Conv2d`; saves x and W.
+    where xp is x zero-padded by (ph, pw). Shapes as `Conv2dFunction`; saves x and W.
     """
 
     @staticmethod
@@ -303,7 +311,7 @@ def conv2d(
     The result is a view of a (O, OH, OW, B) buffer (see the module docstring).
     """
     stride_hw, padding_hw = check_conv2d_args(x, weight, bias, stride, padding, "conv2d")
-    return Conv2d.apply(x, weight, bias, stride=stride_hw, padding=padding_hw)
+    return Conv2dFunction.apply(x, weight, bias, stride=stride_hw, padding=padding_hw)
 
 
 def conv2d_reference(
@@ -312,3 +320,67 @@ def conv2d_reference(
     """`conv2d` by the loop version (teaching version and test oracle): same contract, far slower."""
     stride_hw, padding_hw = check_conv2d_args(x, weight, bias, stride, padding, "conv2d_reference")
     return Conv2dLoop.apply(x, weight, bias, stride=stride_hw, padding=padding_hw)
+
+
+# ---------------------------------------------------------------------- module
+
+
+class Conv2d(Module):
+    """2-D convolution over (B, in_channels, H, W) -> (B, out_channels, OH, OW).
+
+    weight: (out_channels, in_channels, kh, kw), bias: (out_channels,), as PyTorch,
+    so state dicts are interchangeable. kernel_size, stride, padding: an int or
+    an (h, w) pair. Initialised as torch.nn.Conv2d: weight by kaiming_uniform_(a=√5),
+    i.e. U(-1/√fan_in, 1/√fan_in) with fan_in = in_channels·kh·kw, bias from
+    the same range, both from tinytorch.core's global generator.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        bias: bool = True,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"Conv2d: {name} must be a positive int, got {n!r}")
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d", 1)
+        self.stride = pair(stride, "stride", "Conv2d", 1)
+        self.padding = pair(padding, "padding", "Conv2d", 0)
+        ### BEGIN SOLUTION 09
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+        ### END SOLUTION
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights (weight first, then bias, as PyTorch)."""
+        ### BEGIN SOLUTION 09
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # = U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        if self.bias is not None:
+            fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound)
+        ### END SOLUTION
+
+    def forward(self, x: Tensor) -> Tensor:
+        stride, padding = check_conv2d_args(x, self.weight, self.bias, self.stride, self.padding, self)
+        return Conv2dFunction.apply(x, self.weight, self.bias, stride=stride, padding=padding)
+
+    def extra_repr(self) -> str:
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        )
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text

@@ -1,12 +1,13 @@
-"""2-D max and average pooling (module 09): loop versions to read, strided versions to run.
+"""2-D max and average pooling (module 09): the Functions, the functional forms and the Modules.
 
 - `MaxPool2dLoop` / `AvgPool2dLoop` (`max_pool2d_reference`, `avg_pool2d_reference`):
   one window per iteration, the definition.
-- `MaxPool2d` / `AvgPool2d` (`max_pool2d`, `avg_pool2d`, the modules): kh·kw
+- `MaxPool2dFunction` / `AvgPool2dFunction` (`max_pool2d`, `avg_pool2d`, the
+  `MaxPool2d` / `AvgPool2d` Modules): kh·kw
   strided slices instead of B·C·OH·OW windows. Window element (i, j) of every
   window at once is the slice xp[:, i::sh, j::sw] (OH·OW values per channel),
   so a 2×2 pool is four whole-array maximums. Like the fast convolution they
-  work in (C, H, W, B) order (see ops_conv.py): inner loops run over B (or
+  work in (C, H, W, B) order (see conv.py): inner loops run over B (or
   W·B) contiguous values and a conv's output needs no copy.
 
 Max pooling sends each output's gradient to the one input that won its
@@ -24,7 +25,8 @@ import numpy as np
 
 from tinytorch.core import ArgumentError, Context, Function, ShapeError, Tensor
 from tinytorch.core.allocator import WORKSPACE
-from tinytorch.vision.ops_conv import (
+from tinytorch.nn import Module
+from tinytorch.vision.conv import (
     Pair,
     from_chwn,
     output_size,
@@ -35,12 +37,23 @@ from tinytorch.vision.ops_conv import (
 )
 
 
+def pooled_shape(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair) -> tuple[int, ...]:
+    """(B, C, H, W) -> (B, C, OH, OW): the output shape of a pool over an input of `shape`."""
+    b, c, h, w = shape
+    return (
+        b,
+        c,
+        output_size(h, kernel[0], stride[0], padding[0]),
+        output_size(w, kernel[1], stride[1], padding[1]),
+    )
+
+
 def index_dtype(window: int) -> np.dtype:
     """uint8 for windows of up to 256 positions (every usual kernel), else int64."""
     return np.dtype(np.uint8) if window <= 256 else np.dtype(np.int64)
 
 
-class MaxPool2d(Function):
+class MaxPool2dFunction(Function):
     """out[b, c, i, j] = max of the (kh, kw) window at (i·sh - ph, j·sw - pw), padding counting as -inf.
 
     x: (B, C, H, W) -> (B, C, OH, OW). Saves the argmax within each window (uint8).
@@ -105,7 +118,7 @@ class MaxPool2d(Function):
         ### END SOLUTION
 
 
-class AvgPool2d(Function):
+class AvgPool2dFunction(Function):
     """out[b, c, i, j] = mean of the (kh, kw) window, padding counting as 0 (PyTorch's
     count_include_pad=True: always divided by kh·kw). x: (B, C, H, W) -> (B, C, OH, OW)."""
 
@@ -143,26 +156,24 @@ class AvgPool2d(Function):
 
 
 class MaxPool2dLoop(Function):
-    """Max pooling one window at a time (teaching version and test oracle); shapes as `MaxPool2d`."""
+    """Max pooling one window at a time (teaching version and test oracle).
+
+    Shapes as `MaxPool2dFunction`; saves the winner's flat index in its window (int64 per output).
+    """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         ### BEGIN SOLUTION 09
         (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-        batch, channels, h, w = x.shape
-        oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
-        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
-        out = np.empty((batch, channels, oh, ow), dtype=x.dtype)
-        winner = np.empty((batch, channels, oh, ow), dtype=np.int64)  # flat index in the window
-        for b in range(batch):
-            for c in range(channels):
-                for i in range(oh):
-                    for j in range(ow):
-                        window = xp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
-                        winner[b, c, i, j] = np.argmax(window)  # the first maximum, row-major
-                        out[b, c, i, j] = window.max()
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)  # -inf never wins
+        out = np.empty(pooled_shape(x.shape, kernel, stride, padding), dtype=x.dtype)  # (B, C, OH, OW)
+        winner = np.empty(out.shape, dtype=np.int64)  # flat index in the window
+        for b, c, i, j in np.ndindex(out.shape):
+            window = xp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw]  # (kh, kw)
+            winner[b, c, i, j] = np.argmax(window)  # the first maximum, row-major
+            out[b, c, i, j] = window.max()
         ctx.save_for_backward(winner)
-        ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
+        ctx.geometry = (xp.shape, kernel, stride, padding)
         return out
         ### END SOLUTION
 
@@ -170,53 +181,41 @@ class MaxPool2dLoop(Function):
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         ### BEGIN SOLUTION 09
         (winner,) = ctx.saved_tensors
-        padded_shape, (_, kw), (sh, sw), (ph, pw), (h, w) = ctx.geometry
+        padded_shape, (_, kw), (sh, sw), (ph, pw) = ctx.geometry
         dxp = np.zeros(padded_shape, dtype=grad.dtype)
-        batch, channels, oh, ow = grad.shape
-        for b in range(batch):
-            for c in range(channels):
-                for i in range(oh):
-                    for j in range(ow):
-                        di, dj = divmod(int(winner[b, c, i, j]), kw)
-                        dxp[b, c, i * sh + di, j * sw + dj] += grad[b, c, i, j]
-        return dxp[:, :, ph : ph + h, pw : pw + w]
+        for b, c, i, j in np.ndindex(grad.shape):
+            di, dj = divmod(int(winner[b, c, i, j]), kw)  # the winner's row and column in its window
+            dxp[b, c, i * sh + di, j * sw + dj] += grad[b, c, i, j]
+        return dxp[:, :, ph : padded_shape[2] - ph, pw : padded_shape[3] - pw]  # drop the padding
         ### END SOLUTION
 
 
 class AvgPool2dLoop(Function):
-    """Average pooling one window at a time (teaching version and test oracle); shapes as `AvgPool2d`."""
+    """Average pooling one window at a time (teaching version and test oracle).
+
+    Shapes as `AvgPool2dFunction`; saves nothing but the geometry.
+    """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         ### BEGIN SOLUTION 09
         (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-        batch, channels, h, w = x.shape
-        oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
-        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-        out = np.empty((batch, channels, oh, ow), dtype=x.dtype)
-        for b in range(batch):
-            for c in range(channels):
-                for i in range(oh):
-                    for j in range(ow):
-                        out[b, c, i, j] = xp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw].sum() / (
-                            kh * kw
-                        )
-        ctx.geometry = (xp.shape, kernel, stride, padding, (h, w))
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # zeros: counted in every mean
+        out = np.empty(pooled_shape(x.shape, kernel, stride, padding), dtype=x.dtype)  # (B, C, OH, OW)
+        for b, c, i, j in np.ndindex(out.shape):
+            out[b, c, i, j] = xp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw].sum() / (kh * kw)
+        ctx.geometry = (xp.shape, kernel, stride, padding)
         return out
         ### END SOLUTION
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         ### BEGIN SOLUTION 09
-        padded_shape, (kh, kw), (sh, sw), (ph, pw), (h, w) = ctx.geometry
+        padded_shape, (kh, kw), (sh, sw), (ph, pw) = ctx.geometry
         dxp = np.zeros(padded_shape, dtype=grad.dtype)
-        batch, channels, oh, ow = grad.shape
-        for b in range(batch):
-            for c in range(channels):
-                for i in range(oh):
-                    for j in range(ow):
-                        dxp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw] += grad[b, c, i, j] / (kh * kw)
-        return dxp[:, :, ph : ph + h, pw : pw + w]
+        for b, c, i, j in np.ndindex(grad.shape):  # each input of the window got 1/(kh·kw) of it
+            dxp[b, c, i * sh : i * sh + kh, j * sw : j * sw + kw] += grad[b, c, i, j] / (kh * kw)
+        return dxp[:, :, ph : padded_shape[2] - ph, pw : padded_shape[3] - pw]  # drop the padding
         ### END SOLUTION
 
 
@@ -245,10 +244,7 @@ def check_pool_args(
             f"{name}: padding should be at most half of the kernel size, but got padding={padding_hw} "
             f"and kernel_size={kernel}"
         )
-    h, w = x.shape[2:]
-    out_hw = tuple(
-        output_size(n, k, s, p) for n, k, s, p in zip((h, w), kernel, stride_hw, padding_hw, strict=True)
-    )
+    out_hw = pooled_shape(x.shape, kernel, stride_hw, padding_hw)[2:]
     if min(out_hw) < 1:
         raise ShapeError(
             f"{name}: kernel_size={kernel} does not fit in the input of shape {x.shape} "
@@ -271,12 +267,12 @@ def pool2d(
 
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Max over each (kh, kw) window, every stride (default: kernel_size). (B, C, H, W) -> (B, C, OH, OW)."""
-    return pool2d(MaxPool2d, "max_pool2d", x, kernel_size, stride, padding)
+    return pool2d(MaxPool2dFunction, "max_pool2d", x, kernel_size, stride, padding)
 
 
 def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Mean over each (kh, kw) window (zero padding counted). (B, C, H, W) -> (B, C, OH, OW)."""
-    return pool2d(AvgPool2d, "avg_pool2d", x, kernel_size, stride, padding)
+    return pool2d(AvgPool2dFunction, "avg_pool2d", x, kernel_size, stride, padding)
 
 
 def max_pool2d_reference(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
@@ -287,3 +283,44 @@ def max_pool2d_reference(x: Tensor, kernel_size: Any, stride: Any = None, paddin
 def avg_pool2d_reference(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """`avg_pool2d` by the loop version (teaching version and test oracle)."""
     return pool2d(AvgPool2dLoop, "avg_pool2d_reference", x, kernel_size, stride, padding)
+
+
+# --------------------------------------------------------------------- modules
+
+
+class _Pool2d(Module):
+    """Holds kernel_size, stride (default: the kernel size) and padding as given, as PyTorch does;
+    they are checked here and again, with the input, by `pool2d`."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        name = type(self).__name__
+        pair(kernel_size, "kernel_size", name, 1)
+        pair(kernel_size if stride is None else stride, "stride", name, 1)
+        pair(padding, "padding", name, 0)
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+
+class MaxPool2d(_Pool2d):
+    """Max over (kh, kw) windows every stride (default: the kernel size). (B, C, H, W) -> (B, C, OH, OW)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pool2d(MaxPool2dFunction, self, x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            "dilation=1, ceil_mode=False"
+        )
+
+
+class AvgPool2d(_Pool2d):
+    """Mean over (kh, kw) windows every stride (zero padding counted). (B, C, H, W) -> (B, C, OH, OW)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pool2d(AvgPool2dFunction, self, x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
