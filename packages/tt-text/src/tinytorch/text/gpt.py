@@ -265,6 +265,12 @@ class TinyGPT(Module):
             )
         return (array if array.ndim == 2 else array[None, :]), array.ndim == 2
 
+    def _new_caches(self, batch: int) -> list[KVCache]:
+        """One empty KVCache per layer for `batch` sequences of up to block_size positions."""
+        cfg = self.config
+        head_size, dtype = cfg.n_embd // cfg.n_head, self.transformer.wte.weight.dtype
+        return [KVCache(batch, cfg.n_head, cfg.block_size, head_size, dtype) for _ in range(cfg.n_layer)]
+
     def _generate_ids(
         self,
         idx: np.ndarray,
@@ -275,21 +281,14 @@ class TinyGPT(Module):
         use_cache: bool,
     ) -> np.ndarray:
         ### BEGIN SOLUTION 15
-        block_size = self.config.block_size
-        batch = idx.shape[0]
-        out = np.empty((batch, idx.shape[1] + max_new_tokens), dtype=np.int64)
-        out[:, : idx.shape[1]] = idx
-        length = idx.shape[1]
+        block_size, length = self.config.block_size, idx.shape[1]
+        out = np.empty((idx.shape[0], length + max_new_tokens), dtype=np.int64)  # (B, T + n)
+        out[:, :length] = idx
         caches: list[KVCache] | None = None
         for _ in range(max_new_tokens):
             if use_cache and length <= block_size:
                 if caches is None:  # prefill: the whole prompt once
-                    cfg = self.config
-                    dtype = self.transformer.wte.weight.dtype
-                    caches = [
-                        KVCache(batch, cfg.n_head, block_size, cfg.n_embd // cfg.n_head, dtype)
-                        for _ in range(cfg.n_layer)
-                    ]
+                    caches = self._new_caches(idx.shape[0])
                     logits = self._forward_cached(out[:, :length], caches, 0)
                 else:  # one new token, at position length - 1
                     logits = self._forward_cached(out[:, length - 1 : length], caches, length - 1)
