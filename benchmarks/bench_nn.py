@@ -27,6 +27,7 @@ from tinytorch.nn.activations import (
     _GELU_TANH_COEF,
     _SQRT_2_OVER_PI,
     GELUFunction,
+    LeakyReLUFunction,
     SigmoidFunction,
     stable_sigmoid,
 )
@@ -208,9 +209,32 @@ class GELUTanhKeepTanh(GELUFunction):
         return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
 
 
+class LeakyReLUInPlace(LeakyReLUFunction):
+    """LeakyReLU with in-place steps (`out=`): one fresh array per pass (guide 03's A/B)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.negative_slope = negative_slope
+        out = np.asarray(x * negative_slope)
+        if negative_slope <= 1:
+            return np.maximum(out, x, out=out)
+        return np.minimum(out, x, out=out)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        local = np.asarray(x > 0).astype(grad.dtype)
+        local *= 1 - ctx.negative_slope
+        local += ctx.negative_slope
+        local *= grad
+        return local
+
+
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "relu": F.relu,
     "leaky_relu": F.leaky_relu,
+    "leaky_relu_inplace": LeakyReLUInPlace.apply,
     "sigmoid": F.sigmoid,
     "sigmoid_textbook": TextbookSigmoid.apply,
     "tanh": F.tanh,
