@@ -10,9 +10,11 @@ An IDX file is a header and then raw array bytes, all big-endian:
 
 So MNIST's images start with the magic number 0x00000803 (uint8, 3
 dimensions: N, 28, 28) and its labels with 0x00000801 (uint8, 1 dimension:
-N). `parse_idx` checks all of it — magic, dimensions, exact length — and
-raises `IDXError` naming the file, instead of returning garbage for a
-truncated or corrupted file.
+N). `parse_idx` reads the header and views the payload as an array (the
+student's part, module 10); the given `check_header` and `check_payload`
+check all of it — magic, dimensions, exact length — and raise `IDXError`
+naming the file, instead of returning garbage for a truncated or corrupted
+file.
 """
 
 from __future__ import annotations
@@ -63,8 +65,22 @@ def parse_idx(
     unknown type code, an unexpected magic or shape, or a payload that is
     shorter or longer than the dimensions say.
     """
-    ### BEGIN SOLUTION 10
     view = memoryview(data).cast("B")
+    check_header(view, name, magic)  # given: the magic number, and room for the dimensions
+    ### BEGIN SOLUTION 10
+    dtype, ndim = IDX_DTYPES[view[2]], view[3]  # byte 2: the type code, byte 3: the number of dims
+    dims = tuple(int.from_bytes(view[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))  # uint32 each
+    ### END SOLUTION
+    check_payload(view, dims, dtype, name, shape)  # given: the expected shape, the exact length
+    ### BEGIN SOLUTION 10
+    array = np.frombuffer(view, dtype=dtype, count=math.prod(dims), offset=4 + 4 * ndim).reshape(dims)
+    return array if dtype.isnative else array.astype(dtype.newbyteorder("="))  # native byte order
+    ### END SOLUTION
+
+
+def check_header(view: memoryview, name: str, magic: int | None) -> None:
+    """IDXError unless `view` starts with an IDX magic number (`magic` if given) and all the
+    dimensions it announces (bytes 4 .. 4 + 4·ndim)."""
     if len(view) < 4:
         raise IDXError(f"IDX file {name}: {len(view)} bytes, too short for the 4-byte magic number")
     found = int.from_bytes(view[:4], "big")
@@ -75,30 +91,32 @@ def parse_idx(
         )
     if magic is not None and found != magic:
         raise IDXError(f"IDX file {name}: magic number 0x{found:08x}, expected 0x{magic:08x}")
-    dtype, ndim = IDX_DTYPES[view[2]], view[3]
-    header = 4 + 4 * ndim
+    ndim, header = view[3], 4 + 4 * view[3]
     if len(view) < header:
         raise IDXError(
             f"IDX file {name}: truncated header ({len(view)} bytes, {ndim} dimensions need {header})"
         )
-    dims = tuple(int.from_bytes(view[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+
+
+def check_payload(
+    view: memoryview, dims: tuple[int, ...], dtype: np.dtype, name: str, shape: tuple[int | None, ...] | None
+) -> None:
+    """IDXError unless `dims` match `shape` (None: any size) and `view` holds exactly the header
+    and prod(dims) items of `dtype`."""
     if shape is not None and (
-        len(shape) != ndim
+        len(shape) != len(dims)
         or any(want is not None and want != got for want, got in zip(shape, dims, strict=True))
     ):
         expected = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
         raise IDXError(f"IDX file {name}: dimensions {dims}, expected {expected}")
-    count = math.prod(dims)  # a Python int: an int64 product of four uint32 dims can wrap around
-    expected_bytes = header + count * dtype.itemsize
+    # math.prod of Python ints: an int64 product of four uint32 dims can wrap around
+    expected_bytes = 4 + 4 * len(dims) + math.prod(dims) * dtype.itemsize
     if len(view) != expected_bytes:
         problem = "truncated" if len(view) < expected_bytes else "has trailing bytes"
         raise IDXError(
             f"IDX file {name}: {problem}: {len(view)} bytes, but dimensions {dims} of "
             f"{dtype.name} need {expected_bytes}"
         )
-    array = np.frombuffer(view, dtype=dtype, count=count, offset=header).reshape(dims)
-    return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
-    ### END SOLUTION
 
 
 def encode_idx(array: np.ndarray) -> bytes:
