@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tinytorch.core.testing import forbid
 from tinytorch.text.tokenizers import (
     GPT2_SPLIT_PATTERN,
     BPETokenizer,
@@ -37,6 +38,20 @@ SAMPLE = (
     "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n\n"
     "Ünïcödé: naïve café, 東京, Привет мир, emoji 😉🎉, tabs\tand  spaces, numbers 12345 ½ ², under_score.\n"
 )
+
+
+def reference_merges(
+    text: str, vocab_size: int, pattern: str | None = GPT2_SPLIT_PATTERN
+) -> list[tuple[int, int]]:
+    """The student's `train_reference`, which may not call the given `train_merges`."""
+    with forbid(train_reference, "train_merges"):
+        return train_reference(text, vocab_size, pattern)
+
+
+def loop_encoding(ids: list[int], ranks: dict[tuple[int, int], int]) -> list[int]:
+    """The student's `_encode_chunk_loop`, which may not call the given `_encode_chunk_numpy`."""
+    with forbid(_encode_chunk_loop, "_encode_chunk_numpy"):
+        return _encode_chunk_loop(ids, ranks)
 
 
 # ------------------------------------------------------------------------------ CharTokenizer
@@ -222,7 +237,7 @@ def test_wikipedia_example() -> None:
         assert tok.encode("aaabdaaabac") == [x, d, x, a, c]
         assert tok.token_bytes(x) == b"aaab"
         assert tok.decode([x, d, x, a, c]) == "aaabdaaabac"
-        assert train_reference("aaabdaaabac", 259, pattern) == tok.merges
+        assert reference_merges("aaabdaaabac", 259, pattern) == tok.merges
 
 
 def test_gpt2_split_pattern_on_ascii() -> None:
@@ -254,7 +269,7 @@ SMALL_ALPHABET = st.text(alphabet="ab c'é1\n", max_size=60)
 @settings(max_examples=150, deadline=None)
 def test_fast_training_equals_the_reference_loop(text: str, merges: int, pattern: str | None) -> None:
     try:
-        expected = train_reference(text, 256 + merges, pattern)
+        expected = reference_merges(text, 256 + merges, pattern)
     except ValueError as error:
         with pytest.raises(ValueError, match=re.escape(str(error))):
             BPETokenizer.train(text, 256 + merges, pattern=pattern)
@@ -271,14 +286,14 @@ def test_fast_training_equals_the_reference_loop(text: str, merges: int, pattern
 def test_fast_training_equals_the_reference_on_shakespeare_like_text() -> None:
     text = SAMPLE * 3
     for pattern in (None, GPT2_SPLIT_PATTERN):
-        assert BPETokenizer.train(text, 330, pattern=pattern).merges == train_reference(text, 330, pattern)
+        assert BPETokenizer.train(text, 330, pattern=pattern).merges == reference_merges(text, 330, pattern)
 
 
 def test_given_fast_trainer_equals_the_reference_on_real_shakespeare(shakespeare_data_dir: Path) -> None:
     """The given `train_merges` (heap and linked list, what BPETokenizer.train uses) learns the
     same merges as the student's `train_reference` on 20,000 characters of tiny-shakespeare."""
     text = (shakespeare_data_dir / "shakespeare" / "input.txt").read_text(encoding="ascii")[:20_000]
-    expected = train_reference(text, 256 + 60)
+    expected = reference_merges(text, 256 + 60)
     chunk_counts = Counter(chunk.encode() for chunk in split_text(text, GPT2_SPLIT_PATTERN))
     assert train_merges(dict(chunk_counts), 60) == expected
     assert BPETokenizer.train(text, 256 + 60).merges == expected
@@ -347,7 +362,7 @@ def _unsplit_tokenizer() -> BPETokenizer:
 def test_numpy_encoding_equals_the_loop(data: list[int]) -> None:
     tok = BPETokenizer.train("aaab abab ba'c\nca aaaa bbb cc é" * 3, 280, pattern=None)
     ranks = {pair: 256 + rank for rank, pair in enumerate(tok.merges)}
-    assert _encode_chunk_numpy(np.array(data, dtype=np.uint8), tok.merges).tolist() == _encode_chunk_loop(
+    assert _encode_chunk_numpy(np.array(data, dtype=np.uint8), tok.merges).tolist() == loop_encoding(
         data, ranks
     )
 
@@ -357,7 +372,7 @@ def test_long_text_uses_numpy_path_with_the_same_result(trained: BPETokenizer) -
     long_text = SAMPLE * 5  # one chunk of > 512 bytes: the NumPy path
     ids = unsplit.encode(long_text)
     ranks = {pair: 256 + rank for rank, pair in enumerate(unsplit.merges)}
-    assert ids == _encode_chunk_loop(list(long_text.encode()), ranks)
+    assert ids == loop_encoding(list(long_text.encode()), ranks)
     assert unsplit.decode(ids) == long_text
 
 
