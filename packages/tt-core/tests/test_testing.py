@@ -28,7 +28,7 @@ def written(x):
 '''
 
 
-def test_forbid_refuses_the_given_twin_under_every_name_and_restores_it(monkeypatch):
+def test_forbid_refuses_the_given_twin_then_restores_it(monkeypatch):
     home = types.ModuleType("tinytorch._forbid_example")
     exec(SOURCE, vars(home))
     alias = types.ModuleType("tinytorch._forbid_alias")
