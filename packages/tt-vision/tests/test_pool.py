@@ -148,3 +148,28 @@ def test_pool_rejects_integer_tensors():
     assert VF.max_pool2d(tc.ones(1, 1, 4, 4), 2).shape == (1, 1, 2, 2)
     with pytest.raises(TypeError, match=r"max_pool2d: expected a float32 or float64 input Tensor, got int64"):
         VF.max_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2)
+
+
+@pytest.mark.parametrize("config", [*CONFIGS, ((2, 2, 6, 6), 2, None, 1)], ids=[*IDS, "tiled-with-padding"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
+def test_given_fast_max_pool_equals_the_students_window_max_and_to_winners(config, dtype):
+    """The given tuned halves of max pooling (workspace, scratch arrays, writes where windows do
+    not overlap) give exactly the student's whole-array `window_max` / `to_winners`."""
+    from tinytorch.vision.conv import pad_chwn, pair, to_chwn
+    from tinytorch.vision.pool import pooled_shape, to_winners, to_winners_fast, window_max, window_max_fast
+
+    shape, kernel, stride, padding = config
+    kernel, padding = pair(kernel, "kernel", "test", 1), pair(padding, "padding", "test", 0)
+    stride = kernel if stride is None else pair(stride, "stride", "test", 1)
+    r = np.random.default_rng(4)
+    x = np.maximum(r.standard_normal(shape), 0).astype(dtype)  # ReLU'd: ties in most windows
+    xp = pad_chwn(to_chwn(x), padding, -np.inf).copy()
+    out_hw = pooled_shape(shape, kernel, stride, padding)[2:]
+    out, argmax = window_max(xp, kernel, stride, out_hw)
+    fast_out, fast_argmax = window_max_fast(xp, kernel, stride, out_hw)
+    np.testing.assert_array_equal(fast_out, out)
+    np.testing.assert_array_equal(fast_argmax, argmax)
+    assert fast_argmax.dtype == argmax.dtype == np.uint8
+    g = r.standard_normal(out.shape).astype(dtype)
+    expected = to_winners(g, argmax, xp.shape, kernel, stride)
+    np.testing.assert_array_equal(to_winners_fast(g, argmax, xp.shape, kernel, stride), expected)
