@@ -9,6 +9,7 @@ import pytest
 
 import tinytorch.core as tc
 from tinytorch.core import Tensor
+from tinytorch.core.testing import forbid
 from tinytorch.vision import AvgPool2d, MaxPool2d
 from tinytorch.vision import functional as VF
 
@@ -154,7 +155,8 @@ def test_pool_rejects_integer_tensors():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
 def test_given_fast_max_pool_equals_the_students_window_max_and_to_winners(config, dtype):
     """The given tuned halves of max pooling (workspace, scratch arrays, writes where windows do
-    not overlap) give exactly the student's whole-array `window_max` / `to_winners`."""
+    not overlap) give exactly the student's whole-array `window_max` / `to_winners`, which run
+    under `forbid`: they must not just call the given ones."""
     from tinytorch.vision.conv import pad_chwn, pair, to_chwn
     from tinytorch.vision.pool import pooled_shape, to_winners, to_winners_fast, window_max, window_max_fast
 
@@ -165,11 +167,13 @@ def test_given_fast_max_pool_equals_the_students_window_max_and_to_winners(confi
     x = np.maximum(r.standard_normal(shape), 0).astype(dtype)  # ReLU'd: ties in most windows
     xp = pad_chwn(to_chwn(x), padding, -np.inf).copy()
     out_hw = pooled_shape(shape, kernel, stride, padding)[2:]
-    out, argmax = window_max(xp, kernel, stride, out_hw)
+    with forbid(window_max, "window_max_fast"):
+        out, argmax = window_max(xp, kernel, stride, out_hw)
     fast_out, fast_argmax = window_max_fast(xp, kernel, stride, out_hw)
     np.testing.assert_array_equal(fast_out, out)
     np.testing.assert_array_equal(fast_argmax, argmax)
     assert fast_argmax.dtype == argmax.dtype == np.uint8
     g = r.standard_normal(out.shape).astype(dtype)
-    expected = to_winners(g, argmax, xp.shape, kernel, stride)
+    with forbid(to_winners, "to_winners_fast"):
+        expected = to_winners(g, argmax, xp.shape, kernel, stride)
     np.testing.assert_array_equal(to_winners_fast(g, argmax, xp.shape, kernel, stride), expected)
