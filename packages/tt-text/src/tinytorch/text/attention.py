@@ -40,7 +40,7 @@ from tinytorch.core import (
     unbroadcast,
     where,
 )
-from tinytorch.nn.dropout import check_dropout_p
+from tinytorch.nn.dropout import check_dropout_p, dropout_scale
 
 
 def _mask_array(mask: Any, name: str) -> np.ndarray:
@@ -134,25 +134,18 @@ def attention_forward(
     mask (bool, like probs) or None when dropout_p == 0.
     """
     ### BEGIN SOLUTION 13
-    scale = 1.0 / np.sqrt(q.shape[-1])
-    scores = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, S): one batched GEMM
-    scores *= scores.dtype.type(scale)
-    if is_causal:  # the fused causal fill: in place, no (..., L, S) mask materialised
-        np.copyto(scores, -np.inf, where=future_mask(q.shape[-2], k.shape[-2]))
+    scores = (q / math.sqrt(q.shape[-1])) @ np.swapaxes(k, -1, -2)  # (..., L, S): one batched GEMM
+    if is_causal:
+        scores = np.where(future_mask(q.shape[-2], k.shape[-2]), -np.inf, scores)  # exp(-inf) = 0
     if allowed is not None:
-        np.copyto(scores, -np.inf, where=~allowed)
-    # softmax along the keys, in place: the score buffer becomes the probabilities
-    scores -= scores.max(axis=-1, keepdims=True)
-    np.exp(scores, out=scores)
-    scores /= scores.sum(axis=-1, keepdims=True)
-    probs = scores
+        scores = np.where(allowed, scores, -np.inf)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))  # stable: shift each row by its max
+    probs = weights / weights.sum(axis=-1, keepdims=True)  # (..., L, S), rows sum to 1
     keep = None
     if dropout_p > 0:
         keep = generator().random(probs.shape, dtype=probs.dtype) >= dropout_p
-        dropped = probs * keep
-        dropped *= dropped.dtype.type(1 / (1 - dropout_p)) if dropout_p < 1 else 0
-        return np.matmul(dropped, v), probs, keep
-    return np.matmul(probs, v), probs, keep  # (..., L, dv)
+        return (probs * keep * dropout_scale(dropout_p)) @ v, probs, keep
+    return probs @ v, probs, keep  # (..., L, dv)
     ### END SOLUTION
 
 
@@ -164,32 +157,22 @@ def attention_backward(
     probs: np.ndarray,
     keep: np.ndarray | None,
     dropout_p: float,
-    out: tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None] = (None, None, None),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dq, dk, dv) for attention_forward's output gradient `grad` (..., L, dv).
 
     Broadcast batch axes are *not* summed here (the callers unbroadcast).
-    `out` optionally names arrays to write dq, dk, dv into (the packed op's buffer).
     """
     ### BEGIN SOLUTION 13
-    scale = 1.0 / np.sqrt(q.shape[-1])
-    used = probs  # the weights v was multiplied by
+    used = probs if keep is None else probs * keep * dropout_scale(dropout_p)  # what v was weighted by
+    dv = np.swapaxes(used, -1, -2) @ grad  # (..., S, dv)
+    dprobs = grad @ np.swapaxes(v, -1, -2)  # (..., L, S)
     if keep is not None:
-        used = probs * keep
-        used *= used.dtype.type(1 / (1 - dropout_p)) if dropout_p < 1 else 0
-    dv = np.matmul(np.swapaxes(used, -1, -2), grad, out=out[2])  # (..., S, dv)
-    dprobs = np.matmul(grad, np.swapaxes(v, -1, -2))  # (..., L, S)
-    if keep is not None:
-        dprobs *= keep
-        dprobs *= dprobs.dtype.type(1 / (1 - dropout_p)) if dropout_p < 1 else 0
-    # softmax backward by hand, in place: dS = P * (dP - sum(dP * P))
-    row_dot = np.einsum("...ls,...ls->...l", dprobs, probs)[..., None]
-    dprobs -= row_dot
-    dprobs *= probs
-    dprobs *= dprobs.dtype.type(scale)  # the 1/sqrt(d) of the forward
-    dscores = dprobs
-    dq = np.matmul(dscores, k, out=out[0])  # (..., L, d)
-    dk = np.matmul(np.swapaxes(dscores, -1, -2), q, out=out[1])  # (..., S, d)
+        dprobs = dprobs * keep * dropout_scale(dropout_p)
+    # softmax backward: dS = P * (dP - rowsum(dP * P))
+    dscores = probs * (dprobs - (dprobs * probs).sum(axis=-1, keepdims=True))  # (..., L, S)
+    scale = 1 / math.sqrt(q.shape[-1])  # the forward's 1/sqrt(d)
+    dq = dscores @ k * scale  # (..., L, d)
+    dk = np.swapaxes(dscores, -1, -2) @ q * scale  # (..., S, d)
     return dq, dk, dv
     ### END SOLUTION
 

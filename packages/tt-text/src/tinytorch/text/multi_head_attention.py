@@ -86,10 +86,8 @@ class PackedSelfAttention(Function):
         q, k, v = split_heads(qkv, n_head)
         batch, steps, channels = grad.shape
         dout = grad.reshape(batch, steps, n_head, channels // n_head).transpose(0, 2, 1, 3)  # a view
-        dqkv = np.empty_like(qkv)  # (B, T, 3C): dq, dk, dv written into its three views
-        dq, dk, dv = split_heads(dqkv, n_head)
-        attention_backward(dout, q, k, v, probs, keep, dropout_p, out=(dq, dk, dv))
-        return dqkv
+        dq, dk, dv = attention_backward(dout, q, k, v, probs, keep, dropout_p)  # each (B, nh, T, hs)
+        return np.concatenate([merge_heads(d) for d in (dq, dk, dv)], axis=-1)  # (B, T, 3C)
         ### END SOLUTION
 
 
