@@ -11,7 +11,8 @@
 - guide groups: the training step's peak memory at batch 64 and 256 (memray,
   the workspace emptied before each step so that every array is counted),
   the graph bytes a conv keeps (im2col's K² blow-up), fast vs loop backward,
-  pooling fast vs loop.
+  pooling fast vs loop, the training step with max pooling's given tuned
+  halves vs the student's textbook window_max / to_winners.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import tinytorch.nn.functional as F
 from tinytorch.core import Tensor
 from tinytorch.core.allocator import WORKSPACE
 from tinytorch.train import SGD
-from tinytorch.vision import Conv2d, MaxPool2d
+from tinytorch.vision import Conv2d, MaxPool2d, pool
 from tinytorch.vision import functional as VF
 
 Measure = Callable[..., Any]
@@ -240,3 +241,23 @@ def test_guide_cnn_train_step_workspace(measure: Measure, workspace: str) -> Non
     finally:
         WORKSPACE.per_shape = per_shape
         WORKSPACE.clear()
+
+
+MAX_POOL_HALVES = {
+    "fast": (pool.window_max_fast, pool.to_winners_fast),  # given, what MaxPool2d runs
+    "textbook": (pool.window_max, pool.to_winners),  # the student's whole-array version
+}
+
+
+@group(group="guide-mnist-cnn-b64-train-step-max-pool-textbook")
+@pytest.mark.parametrize("version", list(MAX_POOL_HALVES))
+def test_guide_cnn_train_step_max_pool_textbook(
+    measure: Measure, version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The training step with max pooling's given tuned halves, and with the student's textbook
+    window_max / to_winners in their place: the case for keeping the tuned pair (guide 09)."""
+    window_max, to_winners = MAX_POOL_HALVES[version]
+    monkeypatch.setattr(pool, "window_max_fast", window_max)
+    monkeypatch.setattr(pool, "to_winners_fast", to_winners)
+    role = "baseline" if version == "textbook" else "guide"
+    measure(tt_train_step(64), role=role, rounds=STEP_ROUNDS, warmup_rounds=10)
