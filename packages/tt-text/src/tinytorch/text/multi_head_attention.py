@@ -5,11 +5,10 @@
 - `MultiHeadAttention`: num_heads heads side by side, as
   torch.nn.MultiheadAttention(batch_first=True); heads split and merged as views.
   `mha_state_from_torch` / `mha_state_to_torch` convert torch's weights.
-- `PackedSelfAttention`: the GPT fast path (given). It takes the (B, T, 3C)
-  output of one fused q/k/v projection, splits it into heads as a strided
-  *view* (no copy), runs attention's kernels and returns heads already merged,
-  (B, T, C). Its backward writes dq, dk, dv straight into one (B, T, 3C)
-  gradient buffer.
+- `PackedSelfAttention`: the GPT fast path. It takes the (B, T, 3C) output
+  of one fused q/k/v projection, splits it into heads as a strided *view*
+  (no copy), runs attention's kernels and returns heads already merged,
+  (B, T, C). Its backward returns dq | dk | dv merged the same way, (B, T, 3C).
 """
 
 from __future__ import annotations
