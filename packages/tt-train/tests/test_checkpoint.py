@@ -193,6 +193,18 @@ def test_early_stopping_counts_patience_and_min_delta():
         stopper.update(6, {"loss": 1.0}, model)
 
 
+def test_early_stopping_a_nan_epoch_never_improves():
+    model, nan = mlp(), float("nan")
+    stopper = EarlyStopping(patience=2, restore_best=False)
+    # a NaN first epoch is the baseline, beaten by the next finite value; a later NaN is a bad epoch
+    decisions = [stopper.update(e, {"val_loss": v}, model) for e, v in enumerate([nan, 1.0, nan], 1)]
+    assert decisions == [False, False, False] and stopper.best == 1.0 and stopper.best_epoch == 2
+    assert stopper.update(4, {"val_loss": nan}, model) is True and stopper.stopped_epoch == 4
+    maximum = EarlyStopping(patience=1, monitor="val_accuracy", mode="max", restore_best=False)
+    decisions = [maximum.update(e, {"val_accuracy": v}, model) for e, v in enumerate([nan, 0.1, nan], 1)]
+    assert decisions == [False, False, True] and maximum.best == 0.1 and maximum.best_epoch == 2
+
+
 def test_early_stopping_in_fit_stops_and_restores_the_best_weights():
     x, y = blobs(n=32)
     model = mlp()

@@ -150,6 +150,14 @@ def test_default_collate_structures():
     assert default_collate([Tensor([1.0]), Tensor([2.0])]).shape == (2, 1)
     with pytest.raises(TypeError, match="cannot collate samples of type str"):
         default_collate(["a", "b"])
+    with pytest.raises(TypeError, match="cannot collate samples of type NoneType"):
+        default_collate([(1, None), (2, None)])
+    with pytest.raises(ValueError, match="no samples to collate"):
+        default_collate([])
+    with pytest.raises(ValueError, match="different numbers of fields"):
+        default_collate([(1, 2), (3,)])
+    flags = default_collate([True, False])
+    assert flags.dtype == tc.bool_ and flags.data.tolist() == [True, False]  # bool before int
 
 
 @pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])

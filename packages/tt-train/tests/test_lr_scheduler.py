@@ -211,5 +211,9 @@ def test_clip_grad_norm_skips_missing_grads_and_checks_arguments():
         clip_grad_norm_(params, max_norm=1.0, error_if_nonfinite=True)
     with pytest.raises(ValueError, match=r"invalid max_norm=-1\.0"):
         clip_grad_norm_(params, max_norm=-1.0)
+    with pytest.raises(ValueError, match=r"invalid norm_type=0 "):
+        clip_grad_norm_(params, max_norm=1.0, norm_type=0)
+    for norm_type in (2.0, float("inf")):  # an empty gradient adds nothing, in any norm
+        assert clip_grad_norm_(with_grads(np.zeros(0)), max_norm=1.0, norm_type=norm_type) == 0.0
     single = with_grads([6.0, 8.0])[0]
     assert clip_grad_norm_(single, max_norm=5.0) == pytest.approx(10.0)  # a single tensor is fine too

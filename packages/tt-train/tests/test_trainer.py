@@ -114,6 +114,10 @@ def test_accuracy_rejects_mismatched_or_non_binary_targets():
         accuracy(Tensor(np.zeros((4, 3))), Tensor(np.zeros((4, 3))))
     with pytest.raises(ValueError, match="must be 0 or 1"):
         accuracy(Tensor(np.zeros((3, 1))), Tensor(np.array([[0.5], [1.0], [2.0]])))
+    with pytest.raises(ValueError, match=r"binary outputs .* got outputs \(3, 1\) and targets \(2,\)"):
+        accuracy(Tensor(np.zeros((3, 1))), Tensor(np.zeros(2)))
+    with pytest.raises(ValueError, match=r"need a batch of outputs, got shape \(\)"):
+        accuracy(Tensor(np.array(1.0)), Tensor(np.array(1.0)))
     assert accuracy(Tensor(np.zeros((2, 2))), Tensor(np.array([0, 1]))) == 0.5
 
 

@@ -47,7 +47,9 @@ class EarlyStopping:
 
     `EarlyStopping(patience=5, min_delta=0.0, restore_best=True, monitor="val_loss", mode="min")`.
     An epoch improves when its value is below best - min_delta (mode "min")
-    or above best + min_delta (mode "max"); the first epoch always does.
+    or above best + min_delta (mode "max"); the first epoch always does. A NaN
+    value (a diverged epoch) counts as the worst value, inf ("min") or -inf
+    ("max"): it never improves, and a NaN first epoch is beaten by the next finite one.
     With `restore_best`, the model's weights at the best epoch are kept (a
     copy: 1x the parameter bytes) and put back when `fit` ends.
     """
@@ -79,16 +81,9 @@ class EarlyStopping:
 
     def update(self, epoch: int, logs: Logs, model: Module) -> bool:
         """Record epoch `epoch` (1-based) of `logs`; True when training should stop."""
+        value = self._monitored(logs)
         ### BEGIN SOLUTION 12
-        if self.monitor not in logs:
-            raise KeyError(
-                f"EarlyStopping monitors {self.monitor!r}, which is not in the epoch's logs "
-                f"({sorted(logs)}); pass val=... to fit() or EarlyStopping(monitor='loss')"
-            )
-        value = float(logs[self.monitor])
-        if math.isnan(value):  # a diverged epoch never improves (but the first epoch sets a baseline)
-            improved = self.best is None
-        elif self.best is None or math.isnan(self.best):
+        if self.best is None:  # the first epoch sets the baseline
             improved = True
         elif self.mode == "min":
             improved = value < self.best - self.min_delta
@@ -97,14 +92,27 @@ class EarlyStopping:
         if improved:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
-                self.best_weights = model.state_dict()
-        else:
-            self.wait += 1
-        if self.wait >= self.patience and self.best_epoch != epoch:
+                self.best_weights = model.state_dict()  # a copy
+            return False
+        self.wait += 1
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             return True
         return False
         ### END SOLUTION
+
+    def _monitored(self, logs: Logs) -> float:
+        """`logs[monitor]` as a float; NaN (a diverged epoch) becomes the worst value, inf in
+        mode "min" and -inf in "max", which never improves but can be the first epoch's baseline."""
+        if self.monitor not in logs:
+            raise KeyError(
+                f"EarlyStopping monitors {self.monitor!r}, which is not in the epoch's logs "
+                f"({sorted(logs)}); pass val=... to fit() or EarlyStopping(monitor='loss')"
+            )
+        value = float(logs[self.monitor])
+        if math.isnan(value):
+            return math.inf if self.mode == "min" else -math.inf
+        return value
 
     def restore(self, model: Module) -> bool:
         """Put the best epoch's weights back into `model` (if kept); True if it did."""

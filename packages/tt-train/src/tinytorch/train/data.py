@@ -177,28 +177,43 @@ def default_collate(samples: Sequence[Any]) -> Batch:
     an int64 Tensor, floats a float32 Tensor; tuples, lists and dicts are
     collated field by field. Raises TypeError for anything else.
     """
+    _check_samples(samples)
     ### BEGIN SOLUTION 10
-    if len(samples) == 0:
-        raise ValueError("default_collate: no samples to collate")
     first = samples[0]
-    if isinstance(first, Tensor):
-        return Tensor(np.stack([s.data for s in samples]))
-    if isinstance(first, np.ndarray):
-        return Tensor(np.stack(samples))
-    if isinstance(first, bool | np.bool_):
-        return Tensor(np.array(samples, dtype=np.bool_))
-    if isinstance(first, int | np.integer):
-        return Tensor(np.array(samples, dtype=np.int64))
-    if isinstance(first, float | np.floating):
-        return Tensor(np.array(samples, dtype=np.float32))
-    if isinstance(first, tuple | list):
-        if any(len(s) != len(first) for s in samples):
-            raise ValueError("default_collate: samples have different numbers of fields")
+    if isinstance(first, tuple | list):  # field by field, each field a batch
         return type(first)(default_collate([s[i] for s in samples]) for i in range(len(first)))
     if isinstance(first, Mapping):
         return {key: default_collate([s[key] for s in samples]) for key in first}
-    raise TypeError(f"default_collate: cannot collate samples of type {type(first).__name__}")
+    if isinstance(first, Tensor):  # (B, *shape): a new first axis
+        return Tensor(np.stack([s.data for s in samples]))
+    if isinstance(first, np.ndarray):
+        return Tensor(np.stack(samples))
+    return Tensor(np.array(samples, dtype=_number_dtype(first)))  # numbers: (B,)
     ### END SOLUTION
+
+
+def _number_dtype(x: Any) -> type[np.generic] | None:
+    """A number sample's batch dtype: bool, int64 for ints, float32 for floats (None: not a number)."""
+    if isinstance(x, bool | np.bool_):  # before int, which bool subclasses
+        return np.bool_
+    if isinstance(x, int | np.integer):
+        return np.int64
+    if isinstance(x, float | np.floating):
+        return np.float32
+    return None
+
+
+def _check_samples(samples: Sequence[Any]) -> None:
+    """`default_collate`'s input, checked: some samples, of a type it collates, and sequences
+    with the same number of fields."""
+    if len(samples) == 0:
+        raise ValueError("default_collate: no samples to collate")
+    first = samples[0]
+    if isinstance(first, tuple | list):
+        if any(len(s) != len(first) for s in samples):
+            raise ValueError("default_collate: samples have different numbers of fields")
+    elif not isinstance(first, Tensor | np.ndarray | Mapping) and _number_dtype(first) is None:
+        raise TypeError(f"default_collate: cannot collate samples of type {type(first).__name__}")
 
 
 class DataLoader:

@@ -25,7 +25,17 @@ def accuracy(outputs: Tensor | np.ndarray, targets: Tensor | np.ndarray, thresho
     Raises ValueError for targets of the wrong shape or, in the binary case,
     values other than 0 and 1 (a regression target: use no accuracy metric).
     """
+    out, tgt = _checked(outputs, targets)  # (N, C) and class indices (N,), or (N,) and 0/1 labels (N,)
     ### BEGIN SOLUTION 08
+    if out.ndim == 2:  # multi-class: the class with the largest score
+        return float(np.mean(out.argmax(axis=1) == tgt))
+    return float(np.mean((out > threshold) == (tgt == 1)))  # binary: positive above the threshold
+    ### END SOLUTION
+
+
+def _checked(outputs: Tensor | np.ndarray, targets: Tensor | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`accuracy`'s arrays, checked: outputs (N, C) with C >= 2 and targets (N,), or binary
+    outputs and 0/1 targets, each (N,) or (N, 1), returned flattened to (N,)."""
     out, tgt = _array(outputs), _array(targets)
     n = out.shape[0] if out.ndim else 0
     if n == 0:
@@ -35,7 +45,7 @@ def accuracy(outputs: Tensor | np.ndarray, targets: Tensor | np.ndarray, thresho
             raise ValueError(
                 f"accuracy: outputs {out.shape} need class-index targets of shape ({n},), got {tgt.shape}"
             )
-        return float(np.mean(out.argmax(axis=1) == tgt))
+        return out, tgt
     if out.shape not in ((n,), (n, 1)) or tgt.shape not in ((n,), (n, 1)):
         raise ValueError(
             f"accuracy: binary outputs (N,) or (N, 1) need 0/1 targets of shape (N,) or (N, 1), "
@@ -46,5 +56,4 @@ def accuracy(outputs: Tensor | np.ndarray, targets: Tensor | np.ndarray, thresho
         raise ValueError(
             "accuracy: binary targets must be 0 or 1 (for regression, pass metrics={} to the Trainer)"
         )
-    return float(np.mean((out.reshape(n) > threshold) == (labels == 1)))
-    ### END SOLUTION
+    return out.reshape(n), labels

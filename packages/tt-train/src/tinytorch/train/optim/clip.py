@@ -28,32 +28,37 @@ def clip_grad_norm_(
     Raises ValueError for max_norm < 0 or norm_type <= 0, and RuntimeError for a
     non-finite total norm when `error_if_nonfinite`.
     """
+    grads = _gradients(parameters, max_norm, norm_type)  # checked arguments; each .grad array
     ### BEGIN SOLUTION 12
+    if not grads:
+        return 0.0
+    # the norm of the per-parameter norms is the norm of all gradient elements together
+    norms = [float(np.linalg.norm(g.ravel(), ord=norm_type)) for g in grads]
+    total = float(np.linalg.norm(np.array(norms), ord=norm_type))
+    _check_finite(total, norm_type, error_if_nonfinite)
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:
+        for g in grads:
+            g *= coef  # in place: the parameters' .grad
+    return total
+    ### END SOLUTION
+
+
+def _gradients(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float) -> list[np.ndarray]:
+    """The gradient arrays of `parameters` that exist and hold elements (an empty one adds
+    nothing to any norm), after checking `max_norm` and `norm_type`."""
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm_: invalid max_norm={max_norm!r} (expected max_norm >= 0)")
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm_: invalid norm_type={norm_type!r} (expected norm_type > 0)")
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    grads = [p.grad.data for p in params if p.grad is not None]
-    if not grads:
-        return 0.0
-    norm_type = float(norm_type)
-    # per-parameter norms (float64 accumulation), then the norm of those norms
-    if math.isinf(norm_type):
-        norms = [float(np.max(np.abs(g))) if g.size else 0.0 for g in grads]
-        total = max(norms)
-    else:
-        # ord 2 of a contiguous gradient is sqrt(dot(g, g)): no temporary array
-        norms = [float(np.linalg.norm(g.ravel(), ord=norm_type)) for g in grads]
-        total = float(np.linalg.norm(np.array(norms), ord=norm_type))
+    return [p.grad.data for p in params if p.grad is not None and p.grad.data.size]
+
+
+def _check_finite(total: float, norm_type: float, error_if_nonfinite: bool) -> None:
+    """PyTorch's error for a NaN or infinite total norm, when asked for."""
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {norm_type} is {total}; "
+            f"clip_grad_norm_: the total norm of order {float(norm_type)} is {total}; "
             "set error_if_nonfinite=False to clip anyway"
         )
-    coef = min(1.0, max_norm / (total + 1e-6))
-    if coef < 1.0:
-        for g in grads:
-            g *= coef
-    return total
-    ### END SOLUTION

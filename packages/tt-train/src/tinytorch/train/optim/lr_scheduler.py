@@ -246,9 +246,9 @@ class ReduceLROnPlateau(_SchedulerState):
 
     def step(self, metric: float) -> None:
         """Record one epoch's metric and reduce the lr if it has plateaued."""
-        ### BEGIN SOLUTION 12
         value = float(metric)
         self.last_epoch += 1
+        ### BEGIN SOLUTION 12
         if self.is_better(value, self.best):
             self.best = value
             self.num_bad_epochs = 0
@@ -260,12 +260,12 @@ class ReduceLROnPlateau(_SchedulerState):
         if self.num_bad_epochs > self.patience:
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
                 new_lr = max(group["lr"] * self.factor, min_lr)
-                if group["lr"] - new_lr > self.eps:
+                if group["lr"] - new_lr > self.eps:  # PyTorch skips changes below eps
                     group["lr"] = new_lr
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
         ### END SOLUTION
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
 
 Scheduler = LRScheduler | ReduceLROnPlateau
