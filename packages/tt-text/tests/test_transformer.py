@@ -56,6 +56,13 @@ def test_gradcheck_layer_norm(version, affine):
     assert gradcheck(lambda x, w, b: fn(x, (3, 4), w, b), x2, w2, b2)
 
 
+@pytest.mark.parametrize("version", list(LAYER_NORMS))
+def test_layer_norm_bias_without_weight_over_several_axes(version):
+    """A bias and no weight, normalised over (3, 4): the bias gradient has the bias's shape."""
+    x, b = leaf(2, 3, 4, scale=3), leaf(3, 4, seed=2)
+    assert gradcheck(lambda x, b: LAYER_NORMS[version](x, (3, 4), None, b), x, b)
+
+
 def test_fused_layer_norm_matches_reference_in_float32_and_keeps_less():
     r = np.random.default_rng(0)
     x0 = r.standard_normal((12, 64, 128), dtype=np.float32)

@@ -74,17 +74,16 @@ class LayerNormFunction(Function):
         eps: float,
     ) -> np.ndarray:
         ### BEGIN SOLUTION 14
-        width = int(np.prod(x.shape[x.ndim - n_axes :]))
-        x2 = x.reshape(-1, width)  # (rows, N)
-        xhat = x2 - x2.mean(axis=1, keepdims=True)  # becomes x̂ in place
-        var = np.einsum("ij,ij->i", xhat, xhat) / width  # (rows,) biased variance, no temporary
-        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)[:, None]  # (rows, 1): 1/σ
-        xhat *= rstd
+        normalized_shape = x.shape[x.ndim - n_axes :]
+        x2 = x.reshape(-1, int(np.prod(normalized_shape)))  # (rows, N)
+        centered = x2 - x2.mean(axis=1, keepdims=True)
+        rstd = 1.0 / np.sqrt((centered * centered).mean(axis=1, keepdims=True) + eps)  # (rows, 1): 1/σ
+        xhat = centered * rstd  # (rows, N)
         ctx.save_for_backward(xhat, rstd, weight)
-        ctx.shape = x.shape
+        ctx.shapes = (x.shape, normalized_shape)
         out = xhat * weight.reshape(-1) if weight is not None else xhat.copy()
         if bias is not None:
-            out += bias.reshape(-1)
+            out = out + bias.reshape(-1)
         return out.reshape(x.shape)
         ### END SOLUTION
 
@@ -92,22 +91,17 @@ class LayerNormFunction(Function):
     def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
         ### BEGIN SOLUTION 14
         xhat, rstd, weight = ctx.saved_tensors
+        x_shape, normalized_shape = ctx.shapes
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        g2 = grad.reshape(xhat.shape)  # (rows, N)
-        dw = db = dx = None
-        if need_w:
-            dw = np.einsum("ij,ij->j", g2, xhat).reshape(weight.shape)  # Σ_rows dy · x̂
-        if need_b:
-            db = g2.sum(axis=0).reshape(weight.shape if weight is not None else g2.shape[1:])
+        dy = grad.reshape(xhat.shape)  # (rows, N)
+        dw = (dy * xhat).sum(axis=0).reshape(normalized_shape) if need_w else None  # Σ_rows dy · x̂
+        db = dy.sum(axis=0).reshape(normalized_shape) if need_b else None  # Σ_rows dy
+        dx = None
         if need_x:
-            dxhat = g2 * weight.reshape(-1) if weight is not None else g2.copy()
-            width = xhat.shape[1]
+            dxhat = dy * weight.reshape(-1) if weight is not None else dy  # (rows, N)
             mean_dxhat = dxhat.mean(axis=1, keepdims=True)  # (rows, 1)
-            mean_dxhat_xhat = (np.einsum("ij,ij->i", dxhat, xhat) / width)[:, None]  # (rows, 1)
-            dxhat -= mean_dxhat
-            dxhat -= xhat * mean_dxhat_xhat
-            dxhat *= rstd
-            dx = dxhat.reshape(ctx.shape)
+            mean_dxhat_xhat = (dxhat * xhat).mean(axis=1, keepdims=True)  # (rows, 1)
+            dx = ((dxhat - mean_dxhat - xhat * mean_dxhat_xhat) * rstd).reshape(x_shape)
         return dx, dw, db
         ### END SOLUTION
 
