@@ -30,7 +30,7 @@ import tinytorch.nn.functional as NF
 import tinytorch.text.functional as TF
 from tinytorch.core import Tensor
 from tinytorch.text import GPTConfig, TinyGPT, TransformerBlock
-from tinytorch.text.functional import embedding_backward, embedding_backward_reference
+from tinytorch.text.functional import embedding_backward
 from tinytorch.train.optim import AdamW
 
 Measure = Callable[..., Any]
@@ -303,6 +303,19 @@ def test_guide_gelu_pytorch(measure: Measure, approximate: str) -> None:
     measure(step, role="guide", rounds=50)
 
 
+def embedding_backward_sorted(grad: np.ndarray, idx: np.ndarray, num_embeddings: int) -> np.ndarray:
+    """Embedding's dW by sorting (guide 13 §3's alternative to np.add.at, not in the course): rows
+    with equal ids become neighbours and one np.add.reduceat sums each run.
+    grad (*, D), idx (*) -> (num_embeddings, D)."""
+    flat_idx, flat_grad = idx.reshape(-1), grad.reshape(-1, grad.shape[-1])  # (N,), (N, D)
+    dweight = np.zeros((num_embeddings, flat_grad.shape[1]), dtype=grad.dtype)
+    order = np.argsort(flat_idx, kind="stable")
+    sorted_idx = flat_idx[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_idx[1:] != sorted_idx[:-1])))  # each run's first
+    dweight[sorted_idx[starts]] = np.add.reduceat(flat_grad[order], starts, axis=0)
+    return dweight
+
+
 def embedding_cases() -> list[Any]:
     """One group per table size: the speed-up is against np.add.at on the same table."""
     return [
@@ -318,7 +331,10 @@ def test_guide_embedding_backward(measure: Measure, vocab: int, version: str) ->
     r = rng()
     idx = r.integers(0, vocab, (12, 64))
     grad = r.standard_normal((12, 64, 128), dtype=np.float32)
-    fn = embedding_backward if version == "sorted-reduceat" else embedding_backward_reference
+    fn = embedding_backward_sorted if version == "sorted-reduceat" else embedding_backward
+    assert np.allclose(
+        embedding_backward_sorted(grad, idx, vocab), embedding_backward(grad, idx, vocab), atol=1e-4
+    )
     measure(
         lambda: fn(grad, idx, vocab), role="guide" if version == "sorted-reduceat" else "baseline", rounds=50
     )

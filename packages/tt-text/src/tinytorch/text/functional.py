@@ -5,18 +5,12 @@ Embedding lookup and positions, attention (fused and readable), layer norm
 """
 
 from tinytorch.text.attention import scaled_dot_product_attention, scaled_dot_product_attention_reference
-from tinytorch.text.embedding import (
-    embedding,
-    embedding_backward,
-    embedding_backward_reference,
-    sinusoidal_table,
-)
+from tinytorch.text.embedding import embedding, embedding_backward, sinusoidal_table
 from tinytorch.text.layer_norm import layer_norm, layer_norm_reference
 
 __all__ = [
     "embedding",
     "embedding_backward",
-    "embedding_backward_reference",
     "layer_norm",
     "layer_norm_reference",
     "scaled_dot_product_attention",
