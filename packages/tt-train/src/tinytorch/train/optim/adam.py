@@ -76,7 +76,6 @@ class Adam(Optimizer):
         self.fused = bool(fused)  # an attribute, not a hyperparameter: checkpoints don't hold it
 
     def check_group(self, group: ParamGroup) -> None:
-        ### BEGIN SOLUTION 11
         name = self.name
         for key in ("lr", "eps", "weight_decay"):
             group[key] = float(group[key])
@@ -89,7 +88,6 @@ class Adam(Optimizer):
         require(name, "betas", betas, 0 <= beta1 < 1 and 0 <= beta2 < 1, "0 <= beta1, beta2 < 1")
         group["betas"] = (beta1, beta2)
         group["amsgrad"] = bool(group["amsgrad"])
-        ### END SOLUTION
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient (in place, no graph)."""
