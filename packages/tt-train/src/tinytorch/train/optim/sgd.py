@@ -46,7 +46,6 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def check_group(self, group: ParamGroup) -> None:
-        ### BEGIN SOLUTION 07
         for key in ("lr", "momentum", "dampening", "weight_decay"):
             group[key] = float(group[key])
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
@@ -57,7 +56,6 @@ class SGD(Optimizer):
         group["nesterov"] = bool(group["nesterov"])
         ok = not group["nesterov"] or (momentum > 0 and dampening == 0)
         require("SGD", "nesterov", True, ok, "momentum > 0 and dampening == 0 with nesterov=True")
-        ### END SOLUTION
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient (in place, no graph)."""
