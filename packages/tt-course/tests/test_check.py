@@ -131,6 +131,13 @@ def test_allowlist_matches_every_parametrization() -> None:
     assert allowlisted("packages/tt-core/tests/test_tensor.py::test_other", CANNOT_FAIL_ALLOWED) is None
 
 
+def test_a_file_entry_covers_every_test_in_the_file() -> None:
+    allowed = {"packages/tt-x/tests/test_given.py": "given library code"}
+    assert allowlisted("packages/tt-x/tests/test_given.py::test_a[1-2]", allowed) == "given library code"
+    assert allowlisted("packages/tt-x/tests/test_given.py::test_b", allowed) == "given library code"
+    assert allowlisted("packages/tt-x/tests/test_other.py::test_a", allowed) is None
+
+
 def test_case_ok() -> None:
     assert Case("a", 1, "passed").ok and Case("a", 1, "xfailed").ok
     assert not Case("a", 1, "skipped").ok and not Case("a", 1, "error").ok

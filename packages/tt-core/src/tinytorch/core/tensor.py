@@ -362,6 +362,10 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return ops_shape.getitem(self, index)
 
+    # ------------------------------------- elementwise math (ops_math.py)
+
+    # ----------------- indexing, layout, sorting, scans (ops_index/layout/sort/scan.py)
+
 
 # What an op accepts where a Tensor goes: a Tensor or a Python number.
 TensorLike = Tensor | Scalar

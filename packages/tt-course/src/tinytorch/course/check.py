@@ -43,8 +43,9 @@ __all__ = [
 
 #: Tests of module N that legitimately pass in a release through N-1, because they test code
 #: given to the student (outside every solution block) that module N's guide explains.
-#: Test id (without a parametrization suffix, so one entry covers every case) -> why it cannot
-#: fail. Keep this short: each entry grades nothing, it only guards the given code.
+#: Test id (without a parametrization suffix, so one entry covers every case), or a test file
+#: (every test of given library code, e.g. the PyTorch-breadth ops) -> why it cannot fail.
+#: Keep this short: each entry grades nothing, it only guards the given code.
 CANNOT_FAIL_ALLOWED: dict[str, str] = {
     # Module 01: the student writes the timer and the memory measurement; the formatters are given.
     "packages/tt-core/tests/test_profiling.py::test_formatting": "format_bytes/format_seconds are given",
@@ -203,9 +204,19 @@ CANNOT_FAIL_ALLOWED: dict[str, str] = {
 }
 
 
+def allowlist_key(nodeid: str, allowed: Mapping[str, str]) -> str | None:
+    """The allowlist entry that covers this test: its id, its id without the parametrization,
+    or its file (an entry for a whole file of tests of given library code)."""
+    for key in (nodeid, nodeid.split("[", 1)[0], nodeid.split("::", 1)[0]):
+        if key in allowed:
+            return key
+    return None
+
+
 def allowlisted(nodeid: str, allowed: Mapping[str, str]) -> str | None:
-    """The allowlist's reason for this test (matched with or without its parametrization)."""
-    return allowed.get(nodeid) or allowed.get(nodeid.split("[", 1)[0])
+    """The allowlist's reason for this test (see `allowlist_key`)."""
+    key = allowlist_key(nodeid, allowed)
+    return allowed[key] if key is not None else None
 
 
 def parse_modules(text: str) -> list[int]:
@@ -321,7 +332,7 @@ class CheckReport:
         for m in self.modules:
             cases: dict[str, int] = {}
             for t in m.allowed:
-                base = t.nodeid if t.nodeid in self.allowed else t.nodeid.split("[", 1)[0]
+                base = allowlist_key(t.nodeid, self.allowed) or t.nodeid
                 cases[base] = cases.get(base, 0) + 1
             matched.update(cases)
             warnings += [
