@@ -365,6 +365,65 @@ class Tensor:
     # ------------------------------------- elementwise math (ops_math.py)
 
     # ----------------- indexing, layout, sorting, scans (ops_index/layout/sort/scan.py)
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return ops_index.gather(self, dim, index)
+
+    def scatter(
+        self, dim: int, index: Tensor, src: TensorLike | None = None, *, value: Scalar | None = None
+    ) -> Tensor:
+        return ops_index.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return ops_index.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        return ops_index.index_select(self, dim, index)
+
+    def masked_fill(self, mask: Tensor, value: TensorLike) -> Tensor:
+        return ops_index.masked_fill(self, mask, value)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return ops_index.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return ops_index.triu(self, diagonal)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """x.flip(0, 1) or x.flip((0, 1)), as torch.Tensor.flip."""
+        return ops_layout.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+        return ops_layout.roll(self, shifts, dims)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return ops_layout.repeat(self, *sizes)
+
+    def split(self, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        return ops_layout.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return ops_layout.chunk(self, chunks, dim)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        return ops_layout.unflatten(self, dim, sizes)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> ops_sort.SortResult:
+        return ops_sort.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return ops_sort.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ops_sort.TopkResult:
+        return ops_sort.topk(self, k, dim, largest, sorted)
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return ops_scan.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return ops_scan.cumprod(self, dim, dtype=dtype)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return ops_scan.prod(self, dim, keepdim, dtype=dtype)
 
 
 # What an op accepts where a Tensor goes: a Tensor or a Python number.
@@ -395,3 +454,7 @@ def _operand(t: Tensor, other: Any, op: str) -> Any:
 
 
 from tinytorch.core import ops_arith, ops_reduce, ops_shape  # noqa: E402  (they import Tensor)
+
+# isort: split
+# indexing, layout, sorting and scans (issue 15): their own line, below the core ops
+from tinytorch.core import ops_index, ops_layout, ops_scan, ops_sort  # noqa: E402
