@@ -10,6 +10,7 @@ initialisers.
 
 from tinytorch.nn import functional, init
 from tinytorch.nn.activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from tinytorch.nn.batch_norm import BatchNorm1d, BatchNorm2d
 from tinytorch.nn.dropout import Dropout
 from tinytorch.nn.layers import Flatten, Identity, Sequential
 from tinytorch.nn.linear import Linear
@@ -22,6 +23,8 @@ __all__ = [
     "GELU",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",

@@ -1,6 +1,7 @@
 """tinytorch.vision (being written)."""
 
 from tinytorch.vision import datasets, functional, transforms
+from tinytorch.vision.adaptive_pool import AdaptiveAvgPool2d
 from tinytorch.vision.conv import Conv2d
 from tinytorch.vision.datasets import MNIST
 from tinytorch.vision.pool import AvgPool2d, MaxPool2d
@@ -9,6 +10,7 @@ __version__ = "0.1.0"
 
 __all__: list[str] = [
     "MNIST",
+    "AdaptiveAvgPool2d",
     "AvgPool2d",
     "Conv2d",
     "MaxPool2d",

@@ -1,7 +1,8 @@
 """The vision layers, re-exported: `Conv2d` lives in conv.py, `MaxPool2d` / `AvgPool2d` in pool.py,
 each beside its Functions and functional form; `tinytorch.vision.layers.Conv2d` keeps working."""
 
+from tinytorch.vision.adaptive_pool import AdaptiveAvgPool2d
 from tinytorch.vision.conv import Conv2d
 from tinytorch.vision.pool import AvgPool2d, MaxPool2d
 
-__all__ = ["AvgPool2d", "Conv2d", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv2d", "MaxPool2d"]

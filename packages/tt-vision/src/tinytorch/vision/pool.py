@@ -35,6 +35,12 @@ from tinytorch.vision.conv import (
     to_chwn,
     window_slice,
 )
+from tinytorch.vision.pool_options import (
+    PoolGeometry,
+    avg_pool2d_options,
+    check_pool_options,
+    max_pool2d_options,
+)
 
 
 def pooled_shape(
@@ -315,14 +321,87 @@ def pool2d(
     return function.apply(x, kernel=kernel, stride=stride_hw, padding=padding_hw)
 
 
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Max over each (kh, kw) window, every stride (default: kernel_size). (B, C, H, W) -> (B, C, OH, OW)."""
-    return pool2d(MaxPool2dFunction, "max_pool2d", x, kernel_size, stride, padding)
+def max_pool2d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Max over each (kh, kw) window, every stride (default: kernel_size). (B, C, H, W) -> (B, C, OH, OW);
+    with return_indices, also the int64 flat index (row·W + col) of each maximum in its plane."""
+    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
 
 
-def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Mean over each (kh, kw) window (zero padding counted). (B, C, H, W) -> (B, C, OH, OW)."""
-    return pool2d(AvgPool2dFunction, "avg_pool2d", x, kernel_size, stride, padding)
+def avg_pool2d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over each (kh, kw) window (zero padding counted unless count_include_pad=False).
+    (B, C, H, W) -> (B, C, OH, OW)."""
+    return avg_pool(
+        x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool2d"
+    )
+
+
+def max_pool(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    return_indices: bool,
+    caller: object,
+) -> Any:
+    """`max_pool2d` and `MaxPool2d`: the default options take the fast path above, unchanged;
+    the others pool_options.py, unless the result is the fast path's (ceil_mode adding no window)."""
+    if dilation == 1 and ceil_mode is False and return_indices is False:
+        return pool2d(MaxPool2dFunction, caller, x, kernel_size, stride, padding)
+    geometry = check_pool_options(x, kernel_size, stride, padding, dilation, ceil_mode, caller)
+    if not return_indices and geometry.dilation == (1, 1) and floor_mode(x, geometry):
+        return MaxPool2dFunction.apply(
+            x, kernel=geometry.kernel, stride=geometry.stride, padding=geometry.padding
+        )
+    return max_pool2d_options(x, geometry, bool(return_indices))
+
+
+def avg_pool(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
+    caller: object,
+) -> Tensor:
+    """`avg_pool2d` and `AvgPool2d`: as `max_pool`, the fast path wherever its result is the same
+    (every window divided by kh·kw: no window overlaps the padding, or it is counted)."""
+    if ceil_mode is False and count_include_pad is True and divisor_override is None:
+        return pool2d(AvgPool2dFunction, caller, x, kernel_size, stride, padding)
+    geometry = check_pool_options(x, kernel_size, stride, padding, 1, ceil_mode, caller)
+    if (
+        divisor_override is None
+        and floor_mode(x, geometry)
+        and (count_include_pad or geometry.padding == (0, 0))
+    ):
+        return AvgPool2dFunction.apply(
+            x, kernel=geometry.kernel, stride=geometry.stride, padding=geometry.padding
+        )
+    return avg_pool2d_options(x, geometry, count_include_pad, divisor_override, caller)
+
+
+def floor_mode(x: Tensor, geometry: PoolGeometry) -> bool:
+    """Whether the call's output is the one without ceil_mode (its windows all the fast path's)."""
+    return geometry.out == pooled_shape(x.shape, geometry.kernel, geometry.stride, geometry.padding)[2:]
 
 
 def max_pool2d_reference(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
@@ -354,23 +433,72 @@ class _Pool2d(Module):
 
 
 class MaxPool2d(_Pool2d):
-    """Max over (kh, kw) windows every stride (default: the kernel size). (B, C, H, W) -> (B, C, OH, OW)."""
+    """Max over (kh, kw) windows every stride (default: the kernel size). (B, C, H, W) -> (B, C, OH, OW);
+    with return_indices, (output, int64 indices) as `max_pool2d`."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return pool2d(MaxPool2dFunction, self, x, self.kernel_size, self.stride, self.padding)
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding)
+        pair(dilation, "dilation", type(self).__name__, 1)
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, x: Tensor) -> Any:
+        return max_pool(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+            self,
+        )
 
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            "dilation=1, ceil_mode=False"
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
 
 
 class AvgPool2d(_Pool2d):
-    """Mean over (kh, kw) windows every stride (zero padding counted). (B, C, H, W) -> (B, C, OH, OW)."""
+    """Mean over (kh, kw) windows every stride (zero padding counted unless count_include_pad=False).
+    (B, C, H, W) -> (B, C, OH, OW)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
-        return pool2d(AvgPool2dFunction, self, x, self.kernel_size, self.stride, self.padding)
+        return avg_pool(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+            self,
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
