@@ -87,7 +87,7 @@ def adaptive_pool(x: Tensor, output_size: Any, caller: object) -> Tensor:
     oh, ow = check_adaptive_args(x, output_size, caller)
     h, w = x.shape[-2:]
     rows, cols = adaptive_weights(h, oh, x.dtype), adaptive_weights(w, ow, x.dtype)
-    return AdaptiveAvgPool2dFunction.apply(x, rows, cols)
+    return AdaptiveAvgPool2dFunction.apply(x, rows=rows, cols=cols)
 
 
 class AdaptiveAvgPool2d(Module):

@@ -192,7 +192,7 @@ class MaxPool2dIndexed(Function):
 def max_pool2d_options(x: Tensor, geometry: PoolGeometry, return_indices: bool) -> Any:
     """Max pooling of a checked call; (output, int64 indices) when `return_indices`."""
     indices = max_pool2d_indices(x.data, geometry)
-    out = MaxPool2dIndexed.apply(x, indices)
+    out = MaxPool2dIndexed.apply(x, indices=indices)
     return (out, Tensor(indices)) if return_indices else out
 
 
