@@ -223,6 +223,8 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, op: str, fn: type
         return out.reshape(())
     if not isinstance(src, Tensor):
         src = _operand(input, src, op)  # a Python number that fits input's dtype
+    elif src.dtype != input.dtype:
+        raise DTypeError(f"{op}: src has dtype {src.dtype}, input {input.dtype}; convert one first")
     _check_index_shape(input, idx, d, op, src)
     check_range(idx, input.shape[d], dim, op)
     return fn.apply(input, src, index=idx, dim=d)
@@ -295,18 +297,20 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     num_classes=-1 means max(tensor) + 1. No gradient (the result is int64).
     """
     idx = index_array(tensor, "one_hot")
-    if num_classes == -1:
-        if idx.size == 0:
-            raise ArgumentError("one_hot: cannot infer num_classes from an empty tensor; give num_classes")
-        num_classes = int(idx.max()) + 1
-    if idx.size and idx.min() < 0:
+    if idx.size == 0:
+        if num_classes <= 0:  # as PyTorch, also for num_classes=0
+            raise ArgumentError(
+                f"one_hot: cannot infer num_classes from an empty tensor; give num_classes > 0, "
+                f"got {num_classes}"
+            )
+    elif idx.min() < 0:
         raise ArgumentError(f"one_hot: class values must be non-negative, got {idx.min()}")
-    if idx.size and idx.max() >= num_classes:
+    elif num_classes == -1:
+        num_classes = int(idx.max()) + 1
+    elif idx.max() >= num_classes:
         raise ArgumentError(
             f"one_hot: class values must be smaller than num_classes={num_classes}, got {idx.max()}"
         )
-    if num_classes < 0:
-        raise ArgumentError(f"one_hot: num_classes must be -1 or >= 0, got {num_classes}")
     return Tensor.wrap((idx[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
