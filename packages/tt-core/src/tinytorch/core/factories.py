@@ -7,6 +7,7 @@ reproducible, as `torch.manual_seed` does.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -56,16 +57,96 @@ def full(shape: Any, value: float, dtype: Any = float32, requires_grad: bool = F
     return _make(np.full(shape, value, dtype=as_dtype(dtype)), requires_grad)
 
 
-def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None) -> Tensor:
-    """Evenly spaced values in [start, stop); int64 when all arguments are ints (as PyTorch)."""
-    if stop is None:
-        start, stop = 0, start
+def arange(
+    start: float, end: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Values start, start + step, ... below `end` (above it for a negative step), as
+    torch.arange: ceil((end - start) / step) of them; int64 when start, end and step are
+    all ints, else float32. Each value is start + i * step (no accumulated rounding)."""
+    if end is None:
+        start, end = 0, start
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange: {name} must be a number, got {type(v).__name__}")
+        if not math.isfinite(v):
+            raise ArgumentError(f"arange: {name} must be finite, got {v}")
     if step == 0:
         raise ArgumentError("arange: step must not be zero")
+    if (end - start) / step < 0:
+        raise ArgumentError(
+            f"arange: upper bound and larger bound inconsistent with step sign "
+            f"(start={start}, end={end}, step={step})"
+        )
     if dtype is None:
-        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = int64 if ints else float32
-    return Tensor.wrap(np.arange(start, stop, step, dtype=as_dtype(dtype)))
+    dtype = as_dtype(dtype)
+    n = math.ceil((end - start) / step)
+    values: np.ndarray
+    if all(isinstance(v, (int, np.integer)) for v in (start, end, step)):
+        values = np.arange(start, end, step, dtype=np.int64)  # exact, also for huge ints
+    else:
+        values = start + np.arange(n, dtype=np.float64) * step  # computed in double, as PyTorch
+    return _make(values.astype(dtype, copy=False), requires_grad)
+
+
+def linspace(
+    start: float, end: float, steps: int, dtype: Any = float32, requires_grad: bool = False
+) -> Tensor:
+    """`steps` evenly spaced values from start to end, both included (torch.linspace)."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise TypeError(f"linspace: steps must be an int, got {type(steps).__name__}")
+    if steps < 0:
+        raise ArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
+    dtype = as_dtype(dtype)
+    values = np.linspace(start, end, int(steps), dtype=np.float64)
+    if dtype.kind in "iu":
+        values = np.trunc(values)  # PyTorch rounds toward zero
+    return _make(values.astype(dtype), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
+    """The n x m identity (ones on the diagonal; m defaults to n), as torch.eye."""
+    rows, cols = sizes_arg((n, n if m is None else m), "eye")
+    return _make(np.eye(rows, cols, dtype=as_dtype(dtype)), requires_grad)
+
+
+def empty(*shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
+    """A tensor of `shape` whose values are not set (torch.empty): fill it before reading."""
+    return _make(np.empty(sizes_arg(shape, "empty"), dtype=as_dtype(dtype)), requires_grad)
+
+
+def _like(t: Tensor, dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype]:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(t).__name__}")
+    return t.shape, t.dtype if dtype is None else as_dtype(dtype)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with `t`'s shape and (unless `dtype` is given) dtype."""
+    shape, dt = _like(t, dtype, "zeros_like")
+    return _make(np.zeros(shape, dtype=dt), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with `t`'s shape and (unless `dtype` is given) dtype."""
+    shape, dt = _like(t, dtype, "ones_like")
+    return _make(np.ones(shape, dtype=dt), requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """`fill_value` everywhere, with `t`'s shape and (unless `dtype` is given) dtype; a float
+    value in an int tensor is truncated toward zero, as PyTorch."""
+    shape, dt = _like(t, dtype, "full_like")
+    if dt.kind in "iu" and isinstance(fill_value, float):
+        fill_value = math.trunc(fill_value)
+    return _make(np.full(shape, fill_value, dtype=dt), requires_grad)
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor with `t`'s shape and dtype whose values are not set."""
+    shape, dt = _like(t, dtype, "empty_like")
+    return _make(np.empty(shape, dtype=dt), requires_grad)
 
 
 def rand(*shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:

@@ -16,7 +16,7 @@ import numpy as np
 from tinytorch.core.autograd import Context, Function
 from tinytorch.core.broadcast import unbroadcast
 from tinytorch.core.errors import ArgumentError, DTypeError, ShapeError
-from tinytorch.core.tensor import Scalar, Tensor, TensorLike, _operand
+from tinytorch.core.tensor import FloatScalarError, Scalar, Tensor, TensorLike, _operand, float32
 
 Grads = tuple[np.ndarray | None, ...]
 
@@ -356,6 +356,33 @@ def _tensor(x: Any, like: Tensor, op: str) -> Any:
     return x if isinstance(x, Tensor) else _operand(like, x, op)
 
 
+def floating(a: Tensor) -> Tensor:
+    """`a` itself if it is floating-point, else `a` as float32 (PyTorch's default float
+    dtype): what exp, log, sqrt, `/` and the other float-valued ops do with int and bool."""
+    return a if a.data.dtype.kind == "f" else cast(a, float32)
+
+
+def promote(a: Tensor, b: Any, op: str) -> tuple[Tensor, Any]:
+    """`a` and the other operand `b` checked (`_operand`), with an int or bool `a` turned
+    into float32 when `b` is a Python float (PyTorch: int tensor + 0.5 is float32)."""
+    try:
+        return a, _tensor(b, a, op)
+    except FloatScalarError:
+        return cast(a, float32), b
+
+
+def true_divide(a: TensorLike, b: TensorLike) -> Tensor:
+    """a / b. Int and bool tensors are divided as float32 (PyTorch's default float dtype,
+    as `torch.true_divide`); a float tensor with a tensor of another dtype is an error."""
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            raise TypeError("div: at least one operand must be a Tensor")
+        b, a = promote(b, a, "div")
+        return Div.apply(a, floating(b))
+    a, b = promote(a, b, "div")
+    return Div.apply(floating(a), floating(b) if isinstance(b, Tensor) else b)
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """a @ b for tensors of at least one dimension each."""
     if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
@@ -374,32 +401,63 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 def maximum(a: Tensor, b: TensorLike) -> Tensor:
-    return Maximum.apply(a, _tensor(b, a, "maximum"))
+    return Maximum.apply(*promote(a, b, "maximum"))
 
 
 def minimum(a: Tensor, b: TensorLike) -> Tensor:
-    return Minimum.apply(a, _tensor(b, a, "minimum"))
+    return Minimum.apply(*promote(a, b, "minimum"))
 
 
 def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:
-    """Elementwise `a if cond else b`; `cond` is a bool Tensor (e.g. `x > 0`)."""
+    """Elementwise `a if cond else b`; `cond` is a bool Tensor (e.g. `x > 0`).
+
+    a and b may be Tensors or Python numbers. Both numbers: the result has PyTorch's
+    dtype for them (float32 if either is a float, else int64, bool for two bools) and no
+    gradient. An int tensor with a float number becomes float32; two tensors of different
+    dtypes are an error (PyTorch would promote them)."""
     if not isinstance(cond, Tensor) or cond.dtype != np.bool_:
         got = cond.dtype if isinstance(cond, Tensor) else type(cond).__name__
         raise DTypeError(f"where: the condition must be a bool Tensor (e.g. x > 0), got {got}")
-    like = a if isinstance(a, Tensor) else b
-    if not isinstance(like, Tensor):
-        raise TypeError("where: at least one of a, b must be a Tensor")
-    return Where.apply(_tensor(a, like, "where"), _tensor(b, like, "where"), cond=cond.data)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return _where_scalars(cond, a, b)
+    if isinstance(a, Tensor):
+        a, b = promote(a, b, "where")
+    elif isinstance(b, Tensor):
+        b, a = promote(b, a, "where")
+    return Where.apply(a, b, cond=cond.data)
+
+
+def _where_scalars(cond: Tensor, a: Any, b: Any) -> Tensor:
+    values = []
+    for v in (a, b):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if not isinstance(v, (bool, int, float)):
+            raise TypeError(f"where: a and b must be Tensors or Python numbers, got {type(v).__name__}")
+        values.append(v)
+    dtype: np.dtype
+    if any(type(v) is float for v in values):
+        dtype = float32
+    elif any(type(v) is int for v in values):
+        dtype = np.dtype(np.int64)
+    else:
+        dtype = np.dtype(np.bool_)
+    a_value, b_value = np.array(values, dtype=dtype)
+    return Tensor.wrap(np.where(cond.data, a_value, b_value))
 
 
 def clip(a: Tensor, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
-    """Clamp every element to [min, max] (either bound may be None)."""
+    """Clamp every element to [min, max] (either bound may be None).
+
+    As torch.clamp: with min > max every element becomes max (and no gradient flows);
+    an int tensor with a float bound becomes float32."""
     if min is None and max is None:
         raise ArgumentError("clip: give at least one of min, max")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clip: min ({min}) is greater than max ({max})")
-    lo = _operand(a, min, "clip") if min is not None else None
-    hi = _operand(a, max, "clip") if max is not None else None
+    lo = hi = None
+    if min is not None:
+        a, lo = promote(a, min, "clip")
+    if max is not None:
+        a, hi = promote(a, max, "clip")
     return Clip.apply(a, lo=lo, hi=hi)
 
 
@@ -411,15 +469,18 @@ def cast(a: Tensor, dtype: np.dtype) -> Tensor:
 
 
 def exp(a: Tensor) -> Tensor:
-    return Exp.apply(a)
+    """e^a; int and bool tensors give float32 (as PyTorch)."""
+    return Exp.apply(a if a.data.dtype.kind == "f" else floating(a))
 
 
 def log(a: Tensor) -> Tensor:
-    return Log.apply(a)
+    """Natural log; int and bool tensors give float32 (as PyTorch)."""
+    return Log.apply(a if a.data.dtype.kind == "f" else floating(a))
 
 
 def sqrt(a: Tensor) -> Tensor:
-    return Sqrt.apply(a)
+    """Square root; int and bool tensors give float32 (as PyTorch)."""
+    return Sqrt.apply(a if a.data.dtype.kind == "f" else floating(a))
 
 
 def abs(a: Tensor) -> Tensor:
@@ -428,7 +489,10 @@ def abs(a: Tensor) -> Tensor:
 
 def compare(ufunc: Callable[..., np.ndarray], a: Tensor, other: Any) -> Tensor:
     """A comparison: a bool Tensor, outside any graph."""
-    b = _operand(a, other, ufunc.__name__)
+    try:
+        b = _operand(a, other, ufunc.__name__)
+    except FloatScalarError:  # an int tensor against a float: compared exactly
+        b = other
     if isinstance(b, Tensor):
         if b.dtype != a.dtype:
             raise TypeError(f"{ufunc.__name__}: mixed dtypes ({a.dtype}, {b.dtype})")

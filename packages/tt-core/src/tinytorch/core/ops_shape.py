@@ -14,7 +14,7 @@ import numpy as np
 
 from tinytorch.core.autograd import Context, Function
 from tinytorch.core.broadcast import unbroadcast
-from tinytorch.core.errors import DimensionError, IndexTypeError, ShapeError
+from tinytorch.core.errors import ArgumentError, DimensionError, IndexTypeError, ShapeError
 from tinytorch.core.tensor import Shape, Tensor
 
 
@@ -195,12 +195,18 @@ def unsqueeze(t: Tensor, dim: int) -> Tensor:
     return View.apply(t, shape=(*t.shape[:d], 1, *t.shape[d:]))
 
 
-def flatten(t: Tensor, start_dim: int = 0) -> Tensor:
-    """Merge axes start_dim..end into one, e.g. (B, C, H, W) -> (B, C*H*W) with start_dim=1."""
+def flatten(t: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims start_dim..end_dim into one (torch.flatten), e.g. (B, C, H, W) ->
+    (B, C*H*W) with start_dim=1; a 0-d tensor becomes shape (1,). A view where possible."""
     if t.ndim == 0:
+        _dim(start_dim, 1, "flatten")
+        _dim(end_dim, 1, "flatten")
         return t.reshape(1)
-    d = _dim(start_dim, t.ndim, "flatten")
-    return t.reshape(*t.shape[:d], -1)
+    d0, d1 = _dim(start_dim, t.ndim, "flatten"), _dim(end_dim, t.ndim, "flatten")
+    if d0 > d1:
+        raise ArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} (shape {t.shape})")
+    merged = int(np.prod(t.shape[d0 : d1 + 1], dtype=np.int64))  # not -1: ambiguous for 0-size
+    return t.reshape(*t.shape[:d0], merged, *t.shape[d1 + 1 :])
 
 
 def expand(t: Tensor, sizes: Shape) -> Tensor:
@@ -227,6 +233,8 @@ def _index_part(part: Any) -> Any:
     if isinstance(part, Tensor):
         if part.dtype.kind not in "bi":
             raise IndexTypeError(f"getitem: tensors used as indices must be int64 or bool, got {part.dtype}")
+        if part.ndim == 0 and part.dtype.kind == "i":  # PyTorch: a 0-d int tensor is an int
+            return int(part.data)
         return part.data
     if isinstance(part, list):
         return np.asarray(part)
@@ -240,15 +248,62 @@ def _index_part(part: Any) -> Any:
     return part
 
 
+def _is_int(p: Any) -> bool:
+    return isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))
+
+
+def _split_ints(parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """PyTorch's reading of an index mixing ints and index arrays, as two NumPy indices.
+
+    NumPy counts an int as an advanced index, so in `x[1, :, d]` the int and `d` are
+    not adjacent and the broadcast dims move to the front. PyTorch first applies ints,
+    slices, None and ... (a view), then the index arrays to what is left: there, arrays
+    with only slices *between ints* are adjacent and keep their place. Step 1 (basic)
+    keeps every dim an array indexes (a bool mask of k dims keeps k); step 2 indexes the
+    result with the arrays alone, ints gone, so NumPy's placement rule equals PyTorch's.
+    """
+    first: list[Any] = []
+    second: list[Any] = []
+    for p in parts:
+        if isinstance(p, np.ndarray) and p.ndim == 0 and p.dtype.kind == "b":
+            p = bool(p)
+        if isinstance(p, np.ndarray):
+            first.extend([slice(None)] * (p.ndim if p.dtype.kind == "b" else 1))
+            second.append(p)
+        elif isinstance(p, (bool, np.bool_)):  # a new dim of size 1, kept (True) or emptied
+            first.append(None)
+            second.append(np.array([bool(p)]))
+        elif _is_int(p):
+            first.append(p)
+        else:  # slice, None, Ellipsis: one dim each (or the rest, in both steps)
+            first.append(p)
+            second.append(p if p is Ellipsis else slice(None))
+    return tuple(first), tuple(second)
+
+
 def getitem(t: Tensor, index: Any) -> Tensor:
-    """t[index]: ints, slices, None, Ellipsis (basic: a view), int arrays and bool masks."""
+    """t[index]: ints, slices, None, Ellipsis (basic: a view), int arrays and bool masks.
+
+    Placement of the dims the index arrays broadcast to follows PyTorch (see
+    `_split_ints`): with an int elsewhere in the index, adjacent arrays stay in place.
+    """
     parts = index if isinstance(index, tuple) else (index,)
     parts = tuple(_index_part(p) for p in parts)
-    basic = all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+    basic = True
+    has_int = False
     for p in parts:
-        if isinstance(p, np.ndarray) and p.dtype.kind not in "bi":
-            raise IndexTypeError(f"getitem: index arrays must be integers or bools, got {p.dtype}")
-    return GetItem.apply(t, index=parts, basic=basic)
+        if isinstance(p, np.ndarray):
+            if p.dtype.kind not in "bi":
+                raise IndexTypeError(f"getitem: index arrays must be integers or bools, got {p.dtype}")
+            basic = False
+        elif _is_int(p):
+            has_int = True
+    if basic or not has_int:
+        return GetItem.apply(t, index=parts, basic=basic)
+    first, second = _split_ints(parts)
+    if first.count(Ellipsis) > 1:  # NumPy's message names only the first step
+        raise IndexError("getitem: an index can only have a single ellipsis ('...')")
+    return GetItem.apply(GetItem.apply(t, index=first, basic=True), index=second, basic=False)
 
 
 def _check_many(tensors: Sequence[Tensor], op: str) -> None:

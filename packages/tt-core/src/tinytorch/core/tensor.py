@@ -225,35 +225,79 @@ class Tensor:
         return self.to(float32)
 
     # ------------------------------------------------------------- arithmetic
+    # Scalar promotion as PyTorch's: an int or bool tensor with a Python float computes
+    # in float32 (`_operand` raises FloatScalarError, caught here: no cost on the float
+    # path); `/` of ints is float32. Two tensors of different dtypes (float32 with
+    # float64, int64 with float32) are an error: PyTorch would promote them silently.
     def __add__(self, other: TensorLike) -> Tensor:
-        return ops_arith.Add.apply(self, _operand(self, other, "add"))
+        try:
+            return ops_arith.Add.apply(self, _operand(self, other, "add"))
+        except FloatScalarError:
+            return self.float() + other
 
     def __radd__(self, other: TensorLike) -> Tensor:
-        return ops_arith.Add.apply(_operand(self, other, "add"), self)
+        try:
+            return ops_arith.Add.apply(_operand(self, other, "add"), self)
+        except FloatScalarError:
+            return other + self.float()
 
     def __sub__(self, other: TensorLike) -> Tensor:
-        return ops_arith.Sub.apply(self, _operand(self, other, "sub"))
+        try:
+            return ops_arith.Sub.apply(self, _operand(self, other, "sub"))
+        except FloatScalarError:
+            return self.float() - other
 
     def __rsub__(self, other: TensorLike) -> Tensor:
-        return ops_arith.Sub.apply(_operand(self, other, "sub"), self)
+        try:
+            return ops_arith.Sub.apply(_operand(self, other, "sub"), self)
+        except FloatScalarError:
+            return other - self.float()
 
     def __mul__(self, other: TensorLike) -> Tensor:
-        return ops_arith.Mul.apply(self, _operand(self, other, "mul"))
+        try:
+            return ops_arith.Mul.apply(self, _operand(self, other, "mul"))
+        except FloatScalarError:
+            return self.float() * other
 
     def __rmul__(self, other: TensorLike) -> Tensor:
-        return ops_arith.Mul.apply(_operand(self, other, "mul"), self)
+        try:
+            return ops_arith.Mul.apply(_operand(self, other, "mul"), self)
+        except FloatScalarError:
+            return other * self.float()
 
     def __truediv__(self, other: TensorLike) -> Tensor:
+        if self.data.dtype.kind != "f":  # int / int is float32, as torch.true_divide
+            return ops_arith.true_divide(self, other)
         return ops_arith.Div.apply(self, _operand(self, other, "div"))
 
     def __rtruediv__(self, other: TensorLike) -> Tensor:
+        if self.data.dtype.kind != "f":
+            return ops_arith.true_divide(other, self)
         return ops_arith.Div.apply(_operand(self, other, "div"), self)
 
     def __pow__(self, other: TensorLike) -> Tensor:
-        return ops_arith.Pow.apply(self, _operand(self, other, "pow"))
+        try:
+            return ops_arith.Pow.apply(self, _operand(self, other, "pow"))
+        except FloatScalarError:
+            return self.float() ** other
 
     def __rpow__(self, other: TensorLike) -> Tensor:
-        return ops_arith.Pow.apply(_operand(self, other, "pow"), self)
+        try:
+            return ops_arith.Pow.apply(_operand(self, other, "pow"), self)
+        except FloatScalarError:
+            return other ** self.float()
+
+    def __mod__(self, other: TensorLike) -> Tensor:
+        return ops_math.remainder(self, other)
+
+    def __rmod__(self, other: TensorLike) -> Tensor:
+        return ops_math.remainder(other, self)
+
+    def __floordiv__(self, other: TensorLike) -> Tensor:
+        return ops_math.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: TensorLike) -> Tensor:
+        return ops_math.floor_divide(other, self)
 
     def __neg__(self) -> Tensor:
         return ops_arith.Neg.apply(self)
@@ -265,13 +309,13 @@ class Tensor:
         return ops_arith.matmul(other, self)
 
     def exp(self) -> Tensor:
-        return ops_arith.Exp.apply(self)
+        return ops_arith.Exp.apply(self if self.data.dtype.kind == "f" else self.float())
 
     def log(self) -> Tensor:
-        return ops_arith.Log.apply(self)
+        return ops_arith.Log.apply(self if self.data.dtype.kind == "f" else self.float())
 
     def sqrt(self) -> Tensor:
-        return ops_arith.Sqrt.apply(self)
+        return ops_arith.Sqrt.apply(self if self.data.dtype.kind == "f" else self.float())
 
     def abs(self) -> Tensor:
         return ops_arith.Abs.apply(self)
@@ -307,27 +351,134 @@ class Tensor:
     __hash__ = object.__hash__  # tensors stay usable as dict keys, by identity
 
     # ------------------------------------------------------------- reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    # `dim=` and `keepdim=` are PyTorch's names for `axis` and `keepdims` (either works).
+    # max(dim)/min(dim) return the values only (PyTorch: a (values, indices) pair).
+    # prod is with the scans (ops_scan.py).
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = ops_reduce.axis_args("sum", axis, keepdims, dim, keepdim)
         return ops_reduce.Sum.apply(self, axis=ops_reduce.norm_axes(self, axis, "sum"), keepdims=keepdims)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """The mean; int and bool tensors are an error, as in PyTorch (convert first)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = ops_reduce.axis_args("mean", axis, keepdims, dim, keepdim)
+        if self.data.dtype.kind != "f":
+            ops_reduce.check_floating(self, "mean")
         return ops_reduce.Mean.apply(self, axis=ops_reduce.norm_axes(self, axis, "mean"), keepdims=keepdims)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = ops_reduce.axis_args("max", axis, keepdims, dim, keepdim)
         axes = ops_reduce.norm_axes(self, axis, "max")
         ops_reduce.check_not_empty(self, axes, "max")
         return ops_reduce.Max.apply(self, axis=axes, keepdims=keepdims)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def min(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = ops_reduce.axis_args("min", axis, keepdims, dim, keepdim)
         axes = ops_reduce.norm_axes(self, axis, "min")
         ops_reduce.check_not_empty(self, axes, "min")
         return ops_reduce.Min.apply(self, axis=axes, keepdims=keepdims)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+    def var(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        correction: int = 1,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """Variance; `correction` 1 (unbiased, the default) or 0; `unbiased` is PyTorch's
+        older spelling of it. correction >= elements gives inf/nan and a warning."""
+        axis, keepdims = ops_reduce.axis_args("var", axis, keepdims, dim, keepdim)
+        if unbiased is not None:
+            correction = int(unbiased)
         return ops_reduce.var(self, axis, keepdims, correction)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def std(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        correction: int = 1,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """Standard deviation, with the arguments of `var` (torch.std)."""
+        axis, keepdims = ops_reduce.axis_args("std", axis, keepdims, dim, keepdim)
+        if unbiased is not None:
+            correction = int(unbiased)
+        return ops_reduce.std(self, axis, keepdims, correction)
+
+    def argmax(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        axis, keepdims = ops_reduce.axis_args("argmax", axis, keepdims, dim, keepdim)
         return ops_reduce.argmax(self, axis, keepdims)
+
+    def argmin(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Index of the smallest element (first on ties), int64, no gradient."""
+        axis, keepdims = ops_reduce.axis_args("argmin", axis, keepdims, dim, keepdim)
+        return ops_reduce.arg_reduce(np.argmin, self, axis, keepdims, "argmin")
+
+    def any(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """True where any element (over `axis`) is nonzero; a bool tensor, no gradient."""
+        axis, keepdims = ops_reduce.axis_args("any", axis, keepdims, dim, keepdim)
+        return ops_reduce.any_all(self, axis, keepdims, "any")
+
+    def all(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """True where every element (over `axis`) is nonzero; a bool tensor, no gradient."""
+        axis, keepdims = ops_reduce.axis_args("all", axis, keepdims, dim, keepdim)
+        return ops_reduce.any_all(self, axis, keepdims, "all")
+
+    def logsumexp(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """log(sum(exp(x))) over `axis` (None: all), computed without overflow."""
+        axis, keepdims = ops_reduce.axis_args("logsumexp", axis, keepdims, dim, keepdim)
+        return ops_reduce.logsumexp(self, axis, keepdims)
+
+    def norm(
+        self,
+        p: Scalar | str = "fro",
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """torch.norm: the vector p-norm over `axis` (None: all elements); p a number, inf,
+        -inf or "fro" (the default, = 2). Gradient 0 where the norm is 0."""
+        axis, keepdims = ops_reduce.axis_args("norm", axis, keepdims, dim, keepdim)
+        return ops_reduce.norm(self, p, axis, keepdims)
 
     # ---------------------------------------------------------- shape and views
     @property
@@ -341,8 +492,9 @@ class Tensor:
         """Like reshape, but never copies: an error if the data cannot be viewed so."""
         return ops_shape.View.apply(self, shape=ops_shape.sizes_arg(shape, "view", infer=True))
 
-    def flatten(self, start_dim: int = 0) -> Tensor:
-        return ops_shape.flatten(self, start_dim)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dims start_dim..end_dim into one (a 0-d tensor becomes shape (1,))."""
+        return ops_shape.flatten(self, start_dim, end_dim)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         return ops_shape.transpose(self, dim0, dim1)
@@ -363,6 +515,63 @@ class Tensor:
         return ops_shape.getitem(self, index)
 
     # ------------------------------------- elementwise math (ops_math.py)
+    # Float-valued ops give float32 for int and bool tensors; rounding ops keep the dtype.
+    def sin(self) -> Tensor:
+        return ops_math.sin(self)
+
+    def cos(self) -> Tensor:
+        return ops_math.cos(self)
+
+    def erf(self) -> Tensor:
+        return ops_math.erf(self)
+
+    def rsqrt(self) -> Tensor:
+        return ops_math.rsqrt(self)
+
+    def log2(self) -> Tensor:
+        return ops_math.log2(self)
+
+    def log10(self) -> Tensor:
+        return ops_math.log10(self)
+
+    def log1p(self) -> Tensor:
+        return ops_math.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return ops_math.expm1(self)
+
+    def floor(self) -> Tensor:
+        return ops_math.floor(self)
+
+    def ceil(self) -> Tensor:
+        return ops_math.ceil(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return ops_math.round(self, decimals)
+
+    def trunc(self) -> Tensor:
+        return ops_math.trunc(self)
+
+    def sign(self) -> Tensor:
+        return ops_math.sign(self)
+
+    def isnan(self) -> Tensor:
+        return ops_math.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return ops_math.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return ops_math.isfinite(self)
+
+    def remainder(self, other: TensorLike) -> Tensor:
+        return ops_math.remainder(self, other)
+
+    def floor_divide(self, other: TensorLike) -> Tensor:
+        return ops_math.floor_divide(self, other)
+
+    def lerp(self, end: Tensor, weight: TensorLike) -> Tensor:
+        return ops_math.lerp(self, end, weight)
 
     # ----------------- indexing, layout, sorting, scans (ops_index/layout/sort/scan.py)
     def gather(self, dim: int, index: Tensor) -> Tensor:
@@ -430,15 +639,22 @@ class Tensor:
 TensorLike = Tensor | Scalar
 
 
+class FloatScalarError(DTypeError):
+    """A Python float met an int or bool tensor in a binary op. The operators catch it
+    and redo the op on the tensor as float32 (PyTorch's promotion: int tensor + 0.5 is
+    float32); code that does not catch it reports the mixed dtypes."""
+
+
 def _operand(t: Tensor, other: Any, op: str) -> Any:
     """Check the other side of a binary op: a Tensor, or a Python number that
-    can be used at `t`'s dtype without silently changing it."""
+    can be used at `t`'s dtype without silently changing it (a float with an int or
+    bool `t` raises FloatScalarError, for the caller to promote `t`)."""
     kind = type(other)
     if kind is int or kind is Tensor:  # the common cases first: this runs on every scalar op
         return other
     if kind is float:
         if t.data.dtype.kind != "f":
-            raise TypeError(f"{op}: a float scalar with a {t.dtype} tensor; convert the tensor first")
+            raise FloatScalarError(f"{op}: a float scalar with a {t.dtype} tensor; convert the tensor first")
         return other
     if isinstance(other, Tensor):
         return other
@@ -446,14 +662,14 @@ def _operand(t: Tensor, other: Any, op: str) -> Any:
         other = other.item()
     if isinstance(other, (bool, int, float)):
         if isinstance(other, float) and t.data.dtype.kind != "f":
-            raise TypeError(f"{op}: a float scalar with a {t.dtype} tensor; convert the tensor first")
+            raise FloatScalarError(f"{op}: a float scalar with a {t.dtype} tensor; convert the tensor first")
         return other
     if isinstance(other, np.ndarray):
         raise TypeError(f"{op}: wrap NumPy arrays in a Tensor first (got array of shape {other.shape})")
     raise TypeError(f"{op}: unsupported operand of type {type(other).__name__}")
 
 
-from tinytorch.core import ops_arith, ops_reduce, ops_shape  # noqa: E402  (they import Tensor)
+from tinytorch.core import ops_arith, ops_math, ops_reduce, ops_shape  # noqa: E402  (they import Tensor)
 
 # isort: split
 # indexing, layout, sorting and scans (issue 15): their own line, below the core ops
