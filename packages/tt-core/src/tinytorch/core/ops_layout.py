@@ -62,14 +62,16 @@ def _regions(shape: Shape, pairs: Pairs) -> tuple[tuple[slice, ...], tuple[slice
 def _source_positions(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
     """For each output position along a dim of size n padded by (lo, hi), the input
     position it copies: mirrored without the edge (reflect), the edge (replicate) or
-    wrapped around (circular)."""
+    wrapped around (circular). Negative amounts crop: reflect and replicate pad the
+    whole dim, then crop; circular crops first and wraps within what is left (as PyTorch)."""
+    if mode == "circular":
+        start, kept = max(0, -lo), n - max(0, -lo) - max(0, -hi)
+        return start + np.arange(-max(0, lo), kept + max(0, hi)) % kept
     p = np.arange(-lo, n + hi)
     if mode == "reflect":
         p = np.abs(p)
         return np.where(p >= n, 2 * (n - 1) - p, p)
-    if mode == "replicate":
-        return np.clip(p, 0, n - 1)
-    return p % n
+    return np.clip(p, 0, n - 1)
 
 
 def _pad_pairs(input: Tensor, pad: Sequence[int]) -> Pairs:
@@ -90,21 +92,31 @@ def _pad_pairs(input: Tensor, pad: Sequence[int]) -> Pairs:
     return ((0, 0),) * (input.ndim - len(pairs)) + tuple(reversed(pairs))
 
 
+def _check_crop(shape: Shape, pairs: Pairs) -> None:
+    """Negative pads crop at most what a dim holds (PyTorch narrows the input first)."""
+    for d, (n, (lo, hi)) in enumerate(zip(shape, pairs, strict=True)):
+        if n + min(lo, 0) + min(hi, 0) < 0:
+            raise ShapeError(
+                f"pad: padding ({lo}, {hi}) crops more than dim {d} holds (size {n}, input shape {shape})"
+            )
+
+
 def _check_mode_pad(shape: Shape, pairs: Pairs, mode: str) -> None:
+    _check_crop(shape, pairs)
     for d, (n, (lo, hi)) in enumerate(zip(shape, pairs, strict=True)):
         if lo == hi == 0:
             continue
-        if n == 0:
-            raise ShapeError(f"pad: mode {mode!r} cannot pad dim {d} of shape {shape}: it is empty")
-        limit = n - 1 if mode == "reflect" else n  # circular: wrap around at most once
-        if mode != "replicate" and max(lo, hi) > limit:
+        kept = n + min(lo, 0) + min(hi, 0)
+        if n == 0 or (mode == "circular" and kept == 0 and max(lo, hi) > 0):
+            raise ShapeError(f"pad: mode {mode!r} cannot pad dim {d} of shape {shape}: nothing to copy")
+        # reflect: less than the dim's size; circular: at most the (cropped) size, one wrap
+        limit = {"reflect": n - 1, "circular": kept, "replicate": max(lo, hi)}[mode]
+        if max(lo, hi) > limit:
             rule = "smaller than" if mode == "reflect" else "at most"
             raise ShapeError(
                 f"pad: mode {mode!r} needs padding {rule} the size of the dim: got ({lo}, {hi}) "
                 f"for dim {d} of shape {shape}"
             )
-        if n + lo + hi < 0 or max(-lo, -hi) > n:
-            raise ShapeError(f"pad: padding ({lo}, {hi}) crops more than dim {d} of shape {shape} holds")
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Scalar | None = None) -> Tensor:
@@ -121,12 +133,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Scalar
         raise ArgumentError(f"pad: unknown mode {mode!r}; expected one of {', '.join(PAD_MODES)}")
     pairs = _pad_pairs(input, pad)
     if mode == "constant":
-        for d, (n, (lo, hi)) in enumerate(zip(input.shape, pairs, strict=True)):
-            if n + lo + hi < 0:
-                raise ShapeError(
-                    f"pad: padding ({lo}, {hi}) of dim {d} (size {n}, input shape {input.shape}) "
-                    "gives a negative size"
-                )
+        _check_crop(input.shape, pairs)
         fill = 0 if value is None else _operand(input, value, "pad")
         return ConstantPad.apply(input, pairs=pairs, value=fill)
     if value is not None:
