@@ -189,9 +189,10 @@ def var(a: Tensor, axis: int | Sequence[int] | None, keepdims: bool, correction:
     axes = norm_axes(a, axis, "var")
     if _count(a.shape, axes) - correction <= 0:
         warn_no_dof(a, axes, correction, "var")
-        diff = a - a.mean(axis=axes, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0: inf or nan, silently
-            return (diff * diff).sum(axis=axes, keepdims=keepdims) / 0.0
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's "mean of empty slice"
+            diff = a - a.mean(axis=axes, keepdims=True)
+            return (diff * diff).sum(axis=axes, keepdims=keepdims) / 0.0  # inf or nan
     return Var.apply(a, axis=axes, keepdims=keepdims, correction=correction)
 
 
@@ -236,6 +237,12 @@ class Std(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, axis: Axes, keepdims: bool, correction: int) -> np.ndarray:
         diff = a - np.mean(a, axis=axis, keepdims=True)
+        # a constant slice has std exactly 0 (PyTorch's Welford pass gets it), not the
+        # ~1e-16 the mean's rounding leaves, which would give it a gradient of ~1/dof
+        constant = np.max(a, axis=axis, keepdims=True, initial=-np.inf) == np.min(
+            a, axis=axis, keepdims=True, initial=np.inf
+        )
+        diff = np.where(constant, 0, diff).astype(a.dtype, copy=False)
         dof = max(_count(a.shape, axis) - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):  # dof 0: inf or nan (warned)
             out = np.sqrt(np.sum(diff * diff, axis=axis, keepdims=True) / dof)
@@ -259,6 +266,9 @@ def std(a: Tensor, axis: Axis, keepdims: bool, correction: int) -> Tensor:
     axes = norm_axes(a, axis, "std")
     if _no_dof(a, axes, correction):
         warn_no_dof(a, axes, correction, "std")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's "mean of empty slice"
+            return Std.apply(a, axis=axes, keepdims=keepdims, correction=correction)
     return Std.apply(a, axis=axes, keepdims=keepdims, correction=correction)
 
 
@@ -341,6 +351,8 @@ def norm(a: Tensor, p: float | str, axis: Axis, keepdims: bool) -> Tensor:
     flattened, for any ndim). p: a number (2, 1, 0, 3, ...), inf, -inf, or "fro" (= 2)."""
     check_floating(a, "norm")
     if p == "fro":
+        if axis is not None and not isinstance(axis, (int, np.integer)) and len(axis) > 2:
+            raise ArgumentError(f"norm: p='fro' is a matrix norm: dim must be one or two dims, got {axis!r}")
         p = 2
     if isinstance(p, str) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise ArgumentError(

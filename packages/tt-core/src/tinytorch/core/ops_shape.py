@@ -281,27 +281,46 @@ def _split_ints(parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...
     return tuple(first), tuple(second)
 
 
+def _covered(parts: tuple[Any, ...]) -> int:
+    """How many dims of the indexed tensor the parts other than ... consume."""
+    n = 0
+    for p in parts:
+        if isinstance(p, np.ndarray):
+            n += p.ndim if p.dtype.kind == "b" else 1
+        elif isinstance(p, slice) or _is_int(p):
+            n += 1
+    return n
+
+
 def getitem(t: Tensor, index: Any) -> Tensor:
     """t[index]: ints, slices, None, Ellipsis (basic: a view), int arrays and bool masks.
 
     Placement of the dims the index arrays broadcast to follows PyTorch (see
-    `_split_ints`): with an int elsewhere in the index, adjacent arrays stay in place.
+    `_split_ints`): with an int elsewhere in the index, adjacent arrays stay in place,
+    and a ... that stands for no dims does not separate them.
     """
     parts = index if isinstance(index, tuple) else (index,)
     parts = tuple(_index_part(p) for p in parts)
-    basic = True
-    has_int = False
+    basic = True  # NumPy counts a Python bool as an (advanced) 0-d mask, as PyTorch
+    has_int = False  # an int beside index arrays: NumPy and PyTorch place them differently
     for p in parts:
         if isinstance(p, np.ndarray):
             if p.dtype.kind not in "bi":
                 raise IndexTypeError(f"getitem: index arrays must be integers or bools, got {p.dtype}")
             basic = False
-        elif _is_int(p):
+        elif isinstance(p, (bool, np.bool_)):
+            basic = False
+        elif isinstance(p, (int, np.integer)):
             has_int = True
-    if basic or not has_int:
-        return GetItem.apply(t, index=parts, basic=basic)
+    if basic:
+        return GetItem.apply(t, index=parts, basic=True)
+    if any(p is Ellipsis for p in parts) and _covered(parts) == t.ndim:
+        # a ... of no dims separates arrays in NumPy, not in PyTorch: drop it
+        parts = tuple(p for p in parts if p is not Ellipsis)
+    if not has_int:
+        return GetItem.apply(t, index=parts, basic=False)
     first, second = _split_ints(parts)
-    if first.count(Ellipsis) > 1:  # NumPy's message names only the first step
+    if sum(p is Ellipsis for p in first) > 1:  # NumPy's message names only the first step
         raise IndexError("getitem: an index can only have a single ellipsis ('...')")
     return GetItem.apply(GetItem.apply(t, index=first, basic=True), index=second, basic=False)
 
