@@ -41,6 +41,7 @@ from numpy.lib.stride_tricks import as_strided
 from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor, float32
 from tinytorch.core.allocator import WORKSPACE
 from tinytorch.nn import Module, Parameter, init
+from tinytorch.vision import conv_options
 
 Pair = tuple[int, int]
 Array = np.ndarray
@@ -302,16 +303,29 @@ def check_conv2d_args(
 
 
 def conv2d(
-    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
 ) -> Tensor:
     """2-D convolution (cross-correlation, as PyTorch): the fast im2col version.
 
-    x: (B, C, H, W), weight: (O, C, kh, kw), bias: (O,) -> (B, O, OH, OW),
-    OH = (H + 2·ph - kh) // sh + 1. stride and padding: an int or an (h, w) pair.
-    The result is a view of a (O, OH, OW, B) buffer (see the module docstring).
+    x: (B, C, H, W), weight: (O, C/groups, kh, kw), bias: (O,) -> (B, O, OH, OW),
+    OH = (H + 2·ph - dh·(kh-1) - 1) // sh + 1. stride, padding, dilation: an int or an
+    (h, w) pair; padding also "valid" (0) or "same" (stride 1; an odd total puts the extra
+    row/column at the bottom/right, as PyTorch). The result is a view of a (O, OH, OW, B)
+    buffer (see the module docstring). groups / dilation / "same" run conv_general.py's
+    grouped im2col; the plain case stays on `Conv2dFunction`.
     """
-    stride_hw, padding_hw = check_conv2d_args(x, weight, bias, stride, padding, "conv2d")
-    return Conv2dFunction.apply(x, weight, bias, stride=stride_hw, padding=padding_hw)
+    if groups == 1 and dilation == 1 and not isinstance(padding, str):
+        stride_hw, padding_hw = check_conv2d_args(x, weight, bias, stride, padding, "conv2d")
+        return Conv2dFunction.apply(x, weight, bias, stride=stride_hw, padding=padding_hw)
+    from tinytorch.vision.conv_general import conv2d_general  # (it builds on this file's helpers)
+
+    return conv2d_general(x, weight, bias, stride, padding, dilation, groups, "conv2d")
 
 
 def conv2d_reference(
@@ -328,9 +342,11 @@ def conv2d_reference(
 class Conv2d(Module):
     """2-D convolution over (B, in_channels, H, W) -> (B, out_channels, OH, OW).
 
-    weight: (out_channels, in_channels, kh, kw), bias: (out_channels,), as PyTorch,
-    so state dicts are interchangeable. kernel_size, stride, padding: an int or
-    an (h, w) pair. Initialised as torch.nn.Conv2d: weight by kaiming_uniform_(a=√5),
+    weight: (out_channels, in_channels / groups, kh, kw), bias: (out_channels,), as PyTorch,
+    so state dicts are interchangeable. kernel_size, stride, padding, dilation: an int or
+    an (h, w) pair; padding also "same" or "valid"; padding_mode "zeros" (default),
+    "reflect", "replicate" or "circular" (through tinytorch.core.pad). groups splits the
+    channels (groups == in_channels: depthwise). Initialised as torch.nn.Conv2d: weight by kaiming_uniform_(a=√5),
     i.e. U(-1/√fan_in, 1/√fan_in) with fan_in = in_channels·kh·kw, bias from
     the same range, both from tinytorch.core's global generator.
     """
@@ -344,6 +360,9 @@ class Conv2d(Module):
         padding: Any = 0,
         bias: bool = True,
         dtype: Any = float32,
+        dilation: Any = 1,
+        groups: int = 1,
+        padding_mode: str = "zeros",
     ) -> None:
         super().__init__()
         for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -353,13 +372,21 @@ class Conv2d(Module):
         self.out_channels = int(out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = pair(stride, "stride", "Conv2d", 1)
-        self.padding = pair(padding, "padding", "Conv2d", 0)
+        string = conv_options.padding_string(padding, self.stride, "Conv2d")
+        self.padding: Any = padding if string else pair(padding, "padding", "Conv2d", 0)
+        self.dilation = pair(dilation, "dilation", "Conv2d", 1)
+        self.groups = conv_options.groups_option(groups, in_channels, out_channels, "Conv2d")
+        self.padding_mode = conv_options.padding_mode_option(padding_mode, "Conv2d")
         ### BEGIN SOLUTION 09
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()
         ### END SOLUTION
+        if self.groups > 1:  # each filter sees in_channels / groups channels: that weight, drawn again
+            shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+            self.weight = Parameter(np.empty(shape, dtype=dtype))
+            self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Draw fresh weights (weight first, then bias, as PyTorch)."""
@@ -372,8 +399,16 @@ class Conv2d(Module):
         ### END SOLUTION
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.padding_mode != "zeros" or not self.plain():
+            from tinytorch.vision.conv_general import conv_module_forward  # (builds on this file)
+
+            return conv_module_forward(self, x)
         stride, padding = check_conv2d_args(x, self.weight, self.bias, self.stride, self.padding, self)
         return Conv2dFunction.apply(x, self.weight, self.bias, stride=stride, padding=padding)
+
+    def plain(self) -> bool:
+        """True for the fast path's case: groups 1, dilation 1, padding a pair of ints."""
+        return self.groups == 1 and self.dilation == (1, 1) and not isinstance(self.padding, str)
 
     def extra_repr(self) -> str:
         text = (
@@ -381,6 +416,12 @@ class Conv2d(Module):
         )
         if self.padding != (0, 0):
             text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
