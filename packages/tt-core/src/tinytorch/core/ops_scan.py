@@ -53,6 +53,8 @@ class Cumprod(Function):
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         a, out = ctx.saved_tensors
         dim = ctx.dim
+        if a.size == 0:  # nothing to scan (argmax below needs a nonempty dim)
+            return np.zeros_like(grad)
         # d out[j] / d a[k] = prod of a[i] for i <= j, i != k (for j >= k). Before the
         # first zero z of a row that is out[j] / a[k]; at z it is the running product
         # with a[z] replaced by 1; after z every such product contains a[z] = 0.
