@@ -65,6 +65,9 @@ def arange(
     all ints, else float32. Each value is start + i * step (no accumulated rounding)."""
     if end is None:
         start, end = 0, start
+    if type(start) is int and type(end) is int and type(step) is int and step and (end - start) * step >= 0:
+        values = np.arange(start, end, step, dtype=np.int64)  # the common case, checked cheaply
+        return _make(values if dtype is None else values.astype(as_dtype(dtype)), requires_grad)
     for name, v in (("start", start), ("end", end), ("step", step)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"arange: {name} must be a number, got {type(v).__name__}")

@@ -303,18 +303,21 @@ def getitem(t: Tensor, index: Any) -> Tensor:
     parts = tuple(_index_part(p) for p in parts)
     basic = True  # NumPy counts a Python bool as an (advanced) 0-d mask, as PyTorch
     has_int = False  # an int beside index arrays: NumPy and PyTorch place them differently
+    has_ellipsis = False
     for p in parts:
         if isinstance(p, np.ndarray):
             if p.dtype.kind not in "bi":
                 raise IndexTypeError(f"getitem: index arrays must be integers or bools, got {p.dtype}")
             basic = False
+        elif p is Ellipsis:
+            has_ellipsis = True
         elif isinstance(p, (bool, np.bool_)):
             basic = False
         elif isinstance(p, (int, np.integer)):
             has_int = True
     if basic:
         return GetItem.apply(t, index=parts, basic=True)
-    if any(p is Ellipsis for p in parts) and _covered(parts) == t.ndim:
+    if has_ellipsis and _covered(parts) == t.ndim:
         # a ... of no dims separates arrays in NumPy, not in PyTorch: drop it
         parts = tuple(p for p in parts if p is not Ellipsis)
     if not has_int:
