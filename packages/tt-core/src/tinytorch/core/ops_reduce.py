@@ -288,8 +288,8 @@ class LogSumExp(Function):
         m = np.where(np.isfinite(m), m, 0)  # all -inf (or empty): exp(a - 0), log(0) = -inf
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
-        ctx.save_for_backward(a, out)
         ctx.meta = (axis, keepdims)
+        ctx.save_for_backward(a, out)  # out with the reduced axes kept: backward's softmax
         return out if keepdims else np.squeeze(out, axis)
 
     @staticmethod
@@ -359,6 +359,13 @@ def norm(a: Tensor, p: float | str, axis: Axis, keepdims: bool) -> Tensor:
             f"norm: unsupported p={p!r}; use a number, inf, -inf or 'fro' ('nuc' is not supported)"
         )
     axes = norm_axes(a, axis, "norm")
-    if a.size == 0 and p == -np.inf:
-        raise ShapeError(f"norm: p=-inf of an empty tensor (shape {a.shape}) is undefined")
+    if a.size == 0 and p in (np.inf, -np.inf):
+        # max/min |a| over no elements has no value (PyTorch: a RuntimeError); over a
+        # non-empty dim of an empty tensor the result is just empty
+        empty = [ax for ax in (range(a.ndim) if axes is None else axes) if a.shape[ax] == 0]
+        if empty or a.ndim == 0:
+            raise ShapeError(
+                f"norm: p={p} over dim {empty[0] if empty else 0} of an empty tensor (shape {a.shape}) "
+                "is undefined: max/min of no elements"
+            )
     return Norm.apply(a, p=float(p), axis=axes, keepdims=keepdims)
