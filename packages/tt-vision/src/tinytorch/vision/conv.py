@@ -386,6 +386,8 @@ class Conv2d(Module):
         if self.groups > 1:  # each filter sees in_channels / groups channels: that weight, drawn again
             shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
             self.weight = Parameter(np.empty(shape, dtype=dtype))
+            if self.bias is not None:  # registered again after the weight: PyTorch's state-dict order
+                self.bias = Parameter(self.bias.data)
             self.reset_parameters()
 
     def reset_parameters(self) -> None:
