@@ -189,6 +189,28 @@ def test_dim_and_keepdim_keywords_as_torch(name: str, dtype: np.dtype, data: st.
 
 
 @pytest.mark.module02
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_functional_logsumexp_and_norm_as_torch(dtype: np.dtype) -> None:
+    x = np.linspace(-3, 3, 24, dtype=dtype).reshape(2, 3, 4)
+    data = None
+    compare(lambda t: tt.logsumexp(t, 1), lambda t: torch.logsumexp(t, 1), x, data)
+    compare(
+        lambda t: tt.logsumexp(t, dim=(0, -1), keepdim=True),
+        lambda t: torch.logsumexp(t, dim=(0, -1), keepdim=True),
+        x,
+        data,
+    )
+    compare(lambda t: tt.norm(t), lambda t: torch.norm(t), x, data)
+    compare(lambda t: tt.norm(t, 1, dim=-1), lambda t: torch.norm(t, 1, dim=-1), x, data)
+    compare(
+        lambda t: tt.norm(t, p=math.inf, dim=(0, 1), keepdim=True),
+        lambda t: torch.norm(t, p=math.inf, dim=(0, 1), keepdim=True),
+        x,
+        data,
+    )
+
+
+@pytest.mark.module02
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())

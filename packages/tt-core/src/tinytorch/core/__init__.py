@@ -70,6 +70,7 @@ from tinytorch.core.ops_math import (
     sin,
     trunc,
 )
+from tinytorch.core.ops_reduce import logsumexp, norm
 from tinytorch.core.ops_scan import cumprod, cumsum, prod
 from tinytorch.core.ops_shape import cat, flatten, stack
 from tinytorch.core.ops_sort import SortResult, TopkResult, argsort, sort, topk
@@ -136,6 +137,7 @@ __all__ = [
     "log1p",
     "log2",
     "log10",
+    "logsumexp",
     "manual_seed",
     "masked_fill",
     "matmul",
@@ -143,6 +145,7 @@ __all__ = [
     "measure_time",
     "minimum",
     "no_grad",
+    "norm",
     "one_hot",
     "ones",
     "ones_like",

@@ -66,8 +66,8 @@ def arange(
     if end is None:
         start, end = 0, start
     if type(start) is int and type(end) is int and type(step) is int and step and (end - start) * step >= 0:
-        values = np.arange(start, end, step, dtype=np.int64)  # the common case, checked cheaply
-        return _make(values if dtype is None else values.astype(as_dtype(dtype)), requires_grad)
+        fast = np.arange(start, end, step, dtype=np.int64)  # the common case, checked cheaply
+        return _make(fast if dtype is None else fast.astype(as_dtype(dtype)), requires_grad)
     for name, v in (("start", start), ("end", end), ("step", step)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"arange: {name} must be a number, got {type(v).__name__}")

@@ -299,8 +299,13 @@ class LogSumExp(Function):
         return _restore(grad, axis, keepdims, a.shape) * np.exp(a - out)
 
 
-def logsumexp(a: Tensor, axis: Axis, keepdims: bool) -> Tensor:
-    """log(sum(exp(a))) over `axis`, stable for large values; ints give float32."""
+def logsumexp(
+    a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+) -> Tensor:
+    """log(sum(exp(a))) over `axis` (None: all), stable for large values; ints give float32
+    (torch.logsumexp(x, dim, keepdim))."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = axis_args("logsumexp", axis, keepdims, dim, keepdim)
     if a.data.dtype.kind != "f":
         a = a.float()
     return LogSumExp.apply(a, axis=norm_axes(a, axis, "logsumexp"), keepdims=keepdims)
@@ -346,9 +351,20 @@ class Norm(Function):
         return np.where(out == 0, 0, g * d).astype(grad.dtype, copy=False)
 
 
-def norm(a: Tensor, p: float | str, axis: Axis, keepdims: bool) -> Tensor:
+def norm(
+    a: Tensor,
+    p: float | str = "fro",
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """torch.norm: the vector p-norm of the elements over `axis` (None: all elements,
-    flattened, for any ndim). p: a number (2, 1, 0, 3, ...), inf, -inf, or "fro" (= 2)."""
+    flattened, for any ndim). p: a number (2, 1, 0, 3, ...), inf, -inf, or "fro" (= 2,
+    the default; over at most 2 dims). Ints are an error (as PyTorch); 'nuc' is missing."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = axis_args("norm", axis, keepdims, dim, keepdim)
     check_floating(a, "norm")
     if p == "fro":
         if axis is not None and not isinstance(axis, (int, np.integer)) and len(axis) > 2:
