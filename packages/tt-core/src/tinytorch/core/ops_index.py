@@ -104,6 +104,14 @@ class Gather(Function):
         return full
 
 
+def _src_grad(grad: np.ndarray, index: np.ndarray, dim: int, src_shape: tuple[int, ...]) -> np.ndarray:
+    """scatter's gradient for src: the output gradient where each src element went
+    (gathered), 0 for the src elements outside index's block (never read)."""
+    gs = np.zeros(src_shape, dtype=grad.dtype)
+    gs[_region(index)] = grad[_open_index(index, dim)]
+    return gs
+
+
 class Scatter(Function):
     """A copy of `a` with out[i][index[i][j]] = src[i][j] (`src` an array or a scalar)."""
 
@@ -120,15 +128,11 @@ class Scatter(Function):
         (index,) = ctx.saved_tensors
         src_shape, dim = ctx.meta
         need_a, need_src = ctx.needs_input_grad
-        where_ = _open_index(index, dim)
-        ga = gs = None
+        ga = None
         if need_a:  # overwritten elements do not reach the output
             ga = grad.copy()
-            ga[where_] = 0
-        if need_src:
-            gs = np.zeros(src_shape, dtype=grad.dtype)
-            gs[_region(index)] = grad[where_]
-        return ga, gs
+            ga[_open_index(index, dim)] = 0
+        return ga, (_src_grad(grad, index, dim, src_shape) if need_src else None)
 
 
 class ScatterAdd(Function):
@@ -147,11 +151,7 @@ class ScatterAdd(Function):
         (index,) = ctx.saved_tensors
         src_shape, dim = ctx.meta
         need_a, need_src = ctx.needs_input_grad
-        gs = None
-        if need_src:
-            gs = np.zeros(src_shape, dtype=grad.dtype)
-            gs[_region(index)] = grad[_open_index(index, dim)]
-        return (grad if need_a else None), gs
+        return (grad if need_a else None), (_src_grad(grad, index, dim, src_shape) if need_src else None)
 
 
 class IndexSelect(Function):
