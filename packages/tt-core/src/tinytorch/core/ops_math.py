@@ -71,7 +71,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):  # rsqrt(0) = inf, as PyTorch
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf at 0, nan below, as PyTorch
             out = 1 / np.sqrt(a)
         ctx.save_for_backward(out)
         return out
@@ -89,7 +89,8 @@ class LogBase(Function):
     def forward(ctx: Context, a: np.ndarray, base: int) -> np.ndarray:
         ctx.save_for_backward(a)
         ctx.ln_base = math.log(base)
-        return np.log2(a) if base == 2 else np.log10(a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # -inf at 0, nan below, as PyTorch
+            return np.log2(a) if base == 2 else np.log10(a)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
@@ -103,7 +104,8 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.log1p(a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # -inf at -1, nan below
+            return np.log1p(a)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
