@@ -10,16 +10,19 @@ initialisers.
 
 from tinytorch.nn import functional, init
 from tinytorch.nn.activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from tinytorch.nn.activations_more import ELU, Hardtanh, ReLU6, SiLU, Softplus
 from tinytorch.nn.batch_norm import BatchNorm1d, BatchNorm2d
 from tinytorch.nn.dropout import Dropout
 from tinytorch.nn.layers import Flatten, Identity, Sequential
 from tinytorch.nn.linear import Linear
 from tinytorch.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from tinytorch.nn.losses_regression import HuberLoss, L1Loss, SmoothL1Loss
 from tinytorch.nn.module import Module, Parameter, eval_mode
 
 __version__ = "0.1.1"
 
 __all__ = [
+    "ELU",
     "GELU",
     "BCELoss",
     "BCEWithLogitsLoss",
@@ -28,7 +31,10 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
+    "Hardtanh",
+    "HuberLoss",
     "Identity",
+    "L1Loss",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -37,9 +43,13 @@ __all__ = [
     "NLLLoss",
     "Parameter",
     "ReLU",
+    "ReLU6",
     "Sequential",
+    "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
+    "Softplus",
     "Tanh",
     "eval_mode",
     "functional",

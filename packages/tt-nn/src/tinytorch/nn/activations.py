@@ -52,6 +52,13 @@ def norm_dim(x: Tensor, dim: int, op: str) -> int:
     return int(dim) % x.ndim
 
 
+def check_dim_0d(x: Tensor, dim: int, op: str) -> None:
+    """A 0-d tensor takes dim 0 or -1, as PyTorch (it is treated as one element)."""
+    if not isinstance(dim, (int, np.integer)) or dim not in (0, -1):
+        kind = DimensionError if isinstance(dim, (int, np.integer)) else ValueError
+        raise kind(f"{op}: dim {dim!r} is out of range for a 0-d tensor (expected -1 or 0)")
+
+
 def check_approximate(approximate: str, op: str) -> str:
     if approximate not in GELU_APPROXIMATIONS:
         raise ArgumentError(f"{op}: approximate must be 'none' or 'tanh', got {approximate!r}")
@@ -323,6 +330,9 @@ class SoftmaxFunction(Function):
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim` (values in (0, 1], summing to 1). (*) -> (*)."""
     check_float(x, "softmax")
+    if x.ndim == 0:  # PyTorch's one-element softmax: 1, with a zero gradient (through a (1,) view)
+        check_dim_0d(x, dim, "softmax")
+        return SoftmaxFunction.apply(x.reshape(1), dim=0).reshape(())
     return SoftmaxFunction.apply(x, dim=norm_dim(x, dim, "softmax"))
 
 
@@ -365,6 +375,9 @@ class LogSoftmaxFunction(Function):
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """log(softmax(x)) along `dim`, computed stably (log-sum-exp). (*) -> (*)."""
     check_float(x, "log_softmax")
+    if x.ndim == 0:  # log of a one-element softmax: 0, with a zero gradient
+        check_dim_0d(x, dim, "log_softmax")
+        return LogSoftmaxFunction.apply(x.reshape(1), dim=0).reshape(())
     return LogSoftmaxFunction.apply(x, dim=norm_dim(x, dim, "log_softmax"))
 
 

@@ -25,6 +25,14 @@ import numpy as np
 
 from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor, int64
 from tinytorch.nn.activations import check_float, log_softmax, stable_sigmoid
+from tinytorch.nn.activations_more import softplus
+from tinytorch.nn.losses_weighted import (
+    WeightedNLL,
+    check_weight,
+    cross_entropy_probs,
+    ignore_hit,
+    is_prob_target,
+)
 from tinytorch.nn.module import Module
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -189,13 +197,14 @@ def check_same_shape(
         )
 
 
-def check_class_target(input: Tensor, target: Tensor, name: str) -> int:
+def check_class_target(input: Tensor, target: Tensor, name: str, ignore_index: int | None = None) -> int:
     """For class-index losses: input (N, C, d1, ...) or (C,), target (N, d1, ...) or () of
     int64 values in [0, C). Returns C.
 
     Errors have PyTorch's types: a target dtype other than int64 is a DTypeError, a target
     out of [0, C) an IndexError ("Target 5 is out of bounds"), a target whose batch size is
     not N a ValueError ("Expected input batch_size ..."), any other shape mismatch a ShapeError.
+    A target equal to `ignore_index` is allowed whatever its value.
     """
     check_float(input, name)
     if not isinstance(target, Tensor):
@@ -204,7 +213,8 @@ def check_class_target(input: Tensor, target: Tensor, name: str) -> int:
     if target.dtype != int64:
         raise DTypeError(
             f"{name}: target must hold int64 class indices, got dtype {target.dtype} "
-            "(class-probability targets are not supported; use Tensor(labels, dtype='int64'))"
+            "(use Tensor(labels, dtype='int64'); cross_entropy also takes class probabilities: a float "
+            "target of the input's shape)"
         )
     if input.ndim == 0:
         raise ShapeError(f"{name}: input must have shape (N, C, ...) or (C,), got a 0-d tensor")
@@ -217,10 +227,16 @@ def check_class_target(input: Tensor, target: Tensor, name: str) -> int:
             f"{expected}, got {target.shape}"
         )
     if target.size and not (target.data.min() >= 0 and target.data.max() < classes):
-        raise IndexError(
-            f"{name}: target values must be class indices in [0, {classes}) for input of shape "
-            f"{input.shape}, got values from {target.data.min()} to {target.data.max()}"
-        )
+        t = target.data
+        out = (t < 0) | (t >= classes)
+        bad = t[out if ignore_index is None else out & (t != ignore_index)]
+        if bad.size:  # (targets equal to ignore_index may lie outside [0, C))
+            ignored = "" if ignore_index is None else f" and is not ignore_index={ignore_index}"
+            raise IndexError(
+                f"{name}: target values must be class indices in [0, {classes}) for input of shape "
+                f"{input.shape}, got values from {t.min()} to {t.max()} (target {bad[0]} is out of "
+                f"bounds{ignored})"
+            )
     return classes
 
 
@@ -240,18 +256,45 @@ def classes_last(input: Tensor) -> Tensor:
 
 
 def cross_entropy(
-    input: Tensor, target: Tensor, reduction: str = "mean", label_smoothing: float = 0.0
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+    *,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
 ) -> Tensor:
-    """Cross-entropy of logits against class indices (the fast, fused version).
+    """Cross-entropy of logits against class indices (the fast, fused version) or class probabilities.
 
     input: (N, C), (N, C, d1, ...) or (C,) logits; target: (N,), (N, d1, ...) or ()
-    int64 in [0, C). Returns a scalar, or the target's shape with reduction="none".
+    int64 in [0, C), or class probabilities: a float target of the input's shape.
+    Returns a scalar, or the target's shape (without C) with reduction="none".
+    weight (C,): per-class weights ("mean" then divides by the kept samples' summed weight);
+    ignore_index: samples with this target count 0 and are left out of the mean. Both are
+    keyword-only here (PyTorch also takes weight third, positionally). The plain case (index
+    targets, no weight, no ignored sample) runs the fused CrossEntropy Function.
     """
     name = "cross_entropy (CrossEntropyLoss)"
     check_reduction(reduction, name)
-    check_class_target(input, target, name)
+    if is_prob_target(input, target):
+        check_label_smoothing(label_smoothing, name)
+        return cross_entropy_probs(
+            input, target, weight, ignore_index, reduction, float(label_smoothing), name
+        )
+    classes = check_class_target(input, target, name, ignore_index)
     check_label_smoothing(label_smoothing, name)
     flat_target = target.data.reshape(-1)  # (M,)
+    w = check_weight(weight, input, classes, name)
+    if w is not None or ignore_hit(flat_target, ignore_index):  # the general (given) path
+        loss = WeightedNLL.apply(
+            log_softmax(classes_last(input), dim=1),
+            target=flat_target,
+            weight=w,
+            ignore_index=ignore_index,
+            label_smoothing=float(label_smoothing),
+            reduction=reduction,
+        )
+        return loss.reshape(target.shape) if reduction == "none" else loss
     loss = CrossEntropy.apply(
         classes_last(input), target=flat_target, label_smoothing=float(label_smoothing), reduction=reduction
     )
@@ -275,14 +318,27 @@ def cross_entropy_reference(
     ### END SOLUTION
 
 
-def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    *,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+) -> Tensor:
     """Negative log-likelihood: -input[n, target[n]], input holding log-probabilities.
 
     input: (N, C), (N, C, d1, ...) or (C,); target: (N,), (N, d1, ...) or () int64.
+    weight (C,) and ignore_index (keyword-only) as in cross_entropy.
     """
     name = "nll_loss (NLLLoss)"
     check_reduction(reduction, name)
-    check_class_target(input, target, name)
+    classes = check_class_target(input, target, name, ignore_index)
+    w = check_weight(weight, input, classes, name)
+    if w is not None or ignore_hit(target.data, ignore_index):  # the general (given) path
+        options = {"weight": w, "ignore_index": ignore_index, "label_smoothing": 0.0, "reduction": reduction}
+        loss = WeightedNLL.apply(classes_last(input), target=target.data.reshape(-1), **options)
+        return loss.reshape(target.shape) if reduction == "none" else loss
     ### BEGIN SOLUTION 06
     flat = classes_last(input)  # (M, C)
     loss = -flat[np.arange(flat.shape[0]), target.data.reshape(-1)]
@@ -314,12 +370,51 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     return reduce(BCE.apply(input, target), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """BCE of sigmoid(input) against targets in [0, 1], computed stably from the logits; (*), (*)."""
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    *,
+    weight: Tensor | None = None,
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """BCE of sigmoid(input) against targets in [0, 1], computed stably from the logits; (*), (*).
+
+    weight: multiplies each element's loss; pos_weight: multiplies the positive term
+    -t log sigmoid(x) (shape (C,) weighs the classes of the last dim). Both broadcast to the
+    input's shape, constants of its dtype; keyword-only here (PyTorch takes weight third).
+    """
     name = "binary_cross_entropy_with_logits (BCEWithLogitsLoss)"
     check_reduction(reduction, name)
     check_same_shape(input, target, name)
-    return reduce(BCEWithLogits.apply(input, target), reduction)
+    if weight is None and pos_weight is None:
+        return reduce(BCEWithLogits.apply(input, target), reduction)
+    if pos_weight is None:
+        loss = BCEWithLogits.apply(input, target)
+    else:  # PyTorch's form: (1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x))
+        pw = check_broadcast_weight(pos_weight, input, "pos_weight", name)
+        log_weight = 1 + (pw - 1) * target
+        loss = (1 - target) * input + log_weight * softplus(-input, 1.0, float("inf"))
+    if weight is not None:
+        loss = loss * check_broadcast_weight(weight, input, "weight", name)
+    return reduce(loss, reduction)
+
+
+def check_broadcast_weight(weight: Tensor, input: Tensor, what: str, name: str) -> Tensor:
+    """A weight Tensor of the input's dtype whose shape broadcasts to the input's."""
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}: {what} must be a Tensor or None, got {type(weight).__name__}")
+    if weight.dtype != input.dtype:
+        raise DTypeError(f"{name}: {what} has dtype {weight.dtype} but input has {input.dtype}")
+    try:
+        fits = np.broadcast_shapes(weight.shape, input.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(
+            f"{name}: {what} of shape {weight.shape} does not broadcast to the input's shape {input.shape}"
+        )
+    return weight
 
 
 # ------------------------------------------------------------------ Modules
@@ -339,25 +434,52 @@ class MSELoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Cross-entropy of logits (N, C) / (N, C, d1, ...) against int64 class indices (N,) / (N, d1, ...).
+    """Cross-entropy of logits (N, C) / (N, C, d1, ...) against int64 class indices (N,) / (N, d1, ...)
+    or class probabilities (the input's shape).
 
     `label_smoothing` eps mixes the one-hot target with the uniform distribution:
-    (1 - eps) onehot + eps / C, as PyTorch.
+    (1 - eps) onehot + eps / C, as PyTorch. `weight` (C,) (a buffer: state dict key "weight")
+    and `ignore_index` are keyword-only.
     """
 
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+        *,
+        weight: Tensor | None = None,
+        ignore_index: int = -100,
+    ) -> None:
         super().__init__(reduction)
         self.label_smoothing = check_label_smoothing(label_smoothing, "CrossEntropyLoss")
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return cross_entropy(input, target, self.reduction, self.label_smoothing)
+        return cross_entropy(
+            input,
+            target,
+            self.reduction,
+            self.label_smoothing,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+        )
 
 
 class NLLLoss(_Loss):
-    """-input[n, target[n]] for log-probabilities input (N, C) and int64 targets (N,)."""
+    """-input[n, target[n]] for log-probabilities input (N, C) and int64 targets (N,).
+
+    `weight` (C,) (a buffer) and `ignore_index` (keyword-only) as CrossEntropyLoss's."""
+
+    def __init__(
+        self, reduction: str = "mean", *, weight: Tensor | None = None, ignore_index: int = -100
+    ) -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return nll_loss(input, target, self.reduction)
+        return nll_loss(input, target, self.reduction, weight=self.weight, ignore_index=self.ignore_index)
 
 
 class BCELoss(_Loss):
@@ -368,7 +490,18 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy of sigmoid(logits), computed stably from the logits. (*), (*)."""
+    """Binary cross-entropy of sigmoid(logits), computed stably from the logits. (*), (*).
+
+    `weight` and `pos_weight` (keyword-only buffers) as binary_cross_entropy_with_logits's."""
+
+    def __init__(
+        self, reduction: str = "mean", *, weight: Tensor | None = None, pos_weight: Tensor | None = None
+    ) -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return binary_cross_entropy_with_logits(input, target, self.reduction)
+        return binary_cross_entropy_with_logits(
+            input, target, self.reduction, weight=self.weight, pos_weight=self.pos_weight
+        )
