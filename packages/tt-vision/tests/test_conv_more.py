@@ -135,7 +135,7 @@ def transpose_case(case, grad=False):
 @pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=str)
 def test_conv_transpose2d_is_the_adjoint_of_conv2d(case):
     """<conv_transpose(x), y> = <x, conv(y)> with the same weight, and the size formula."""
-    b, c_in, c_out, h, w, k, stride, padding, output_padding, dilation, groups = case
+    b, _, c_out, h, w, k, stride, padding, output_padding, dilation, groups = case
     x, wt, _ = transpose_case(case)
     out = VF.conv_transpose2d(x, wt, None, stride, padding, output_padding, groups, dilation)
     pair = lambda v: (v, v) if isinstance(v, int) else v  # noqa: E731
@@ -163,13 +163,20 @@ def test_conv_transpose2d_gradcheck(case):
 
 
 @pytest.mark.parametrize(
-    ("stride", "padding", "dilation", "groups"), [(1, 1, 1, 1), (2, 0, 2, 2), (1, "same", 1, 4), (1, "valid", 3, 1)]
+    ("stride", "padding", "dilation", "groups"),
+    [(1, 1, 1, 1), (2, 0, 2, 2), (1, "same", 1, 4), (1, "valid", 3, 1)],
 )
 def test_conv1d_equals_conv2d_on_a_one_row_image_and_gradcheck(stride, padding, dilation, groups):
-    x, w, b = rand(2, 4, 11, seed=8, grad=True), rand(4, 4 // groups, 3, seed=9, grad=True), rand(4, grad=True)
+    x, w, b = (
+        rand(2, 4, 11, seed=8, grad=True),
+        rand(4, 4 // groups, 3, seed=9, grad=True),
+        rand(4, grad=True),
+    )
     out = VF.conv1d(x, w, b, stride, padding, dilation, groups)
     p2 = padding if isinstance(padding, str) else (0, padding)
-    want = VF.conv2d(x.reshape(2, 4, 1, 11), w.reshape(4, 4 // groups, 1, 3), b, (1, stride), p2, (1, dilation), groups)
+    want = VF.conv2d(
+        x.reshape(2, 4, 1, 11), w.reshape(4, 4 // groups, 1, 3), b, (1, stride), p2, (1, dilation), groups
+    )
     np.testing.assert_allclose(out.data, want.data.reshape(out.shape), rtol=1e-12)
     assert tc.gradcheck(lambda x, w, b: VF.conv1d(x, w, b, stride, padding, dilation, groups), x, w, b)
 
@@ -184,40 +191,53 @@ def test_pad_then_conv_is_asymmetric_padding():
 # -------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize(
-    ("call", "error", "match"),
-    [
-        (lambda: VF.conv2d(rand(1, 5, 8, 8), rand(4, 3, 3, 3), groups=2), ShapeError,
-         r"conv2d: groups=2 and weight of shape \(4, 3, 3, 3\) expect an input with 6 channels, got input of shape \(1, 5, 8, 8\)"),
-        (lambda: VF.conv2d(rand(1, 6, 8, 8), rand(4, 2, 3, 3), groups=3), ShapeError,
-         r"conv2d: weight of shape \(4, 2, 3, 3\) has 4 filters, not divisible by groups=3"),
-        (lambda: VF.conv2d(rand(1, 4, 8, 8), rand(4, 2, 3, 3), stride=2, padding="same", groups=2), ArgumentError,
-         r"conv2d: padding='same' is not supported for strided convolutions"),
-        (lambda: VF.conv2d(rand(1, 4, 4, 4), rand(4, 2, 3, 3), groups=2, dilation=2), ShapeError,
-         r"conv2d: kernel size \(3, 3\) with dilation \(2, 2\) spans \(5, 5\), larger than the padded input \(4, 4\) "
-         r"\(input shape \(1, 4, 4, 4\)"),
-        (lambda: VF.conv2d(rand(1, 4, 4, 4), rand(4, 2, 3, 3), padding="full", groups=2), ValueError,
-         r"conv2d: invalid padding string 'full'"),
-        (lambda: VF.conv2d(rand(1, 4, 4, 4), rand(4, 4, 3, 3), groups=0), ArgumentError, r"conv2d: groups must be"),
-        (lambda: VF.conv2d(rand(1, 4, 4, 4), rand(4, 4, 3, 3), dilation=0), ArgumentError, r"conv2d: dilation must be"),
-        (lambda: VF.conv2d(rand(1, 4, 4, 4), rand(4, 2, 3, 3, dtype=np.float32), groups=2), tc.DTypeError,
-         r"conv2d: input has dtype float64 but the weight has float32"),
-        (lambda: VF.conv_transpose2d(rand(1, 4, 4, 4), rand(4, 2, 3, 3), stride=2, output_padding=2), ArgumentError,
-         r"conv_transpose2d: output padding must be smaller than either stride or dilation"),
-        (lambda: VF.conv_transpose2d(rand(1, 5, 4, 4), rand(4, 2, 3, 3)), ShapeError,
-         r"conv_transpose2d: input of shape \(1, 5, 4, 4\) has 5 channels, but the weight of shape \(4, 2, 3, 3\)"),
-        (lambda: VF.conv_transpose2d(rand(1, 4, 1, 1), rand(4, 2, 1, 1), padding=1), ShapeError,
-         r"conv_transpose2d: output size \(-1, -1\) is too small"),
-        (lambda: VF.conv1d(rand(1, 4, 8, 8), rand(4, 4, 3)), ShapeError, r"conv1d: expected a 3-D input \(N, C, L\), got shape \(1, 4, 8, 8\)"),
-        (lambda: VF.conv1d(rand(1, 4, 2), rand(4, 4, 3)), ShapeError, r"kernel size \(1, 3\) .* larger than the padded input \(1, 2\)"),
-        (lambda: Conv2d(4, 8, 3, groups=3), ValueError, r"Conv2d: in_channels=4 must be divisible by groups=3"),
-        (lambda: Conv2d(4, 6, 3, groups=4), ValueError, r"Conv2d: out_channels=6 must be divisible by groups=4"),
-        (lambda: Conv2d(4, 8, 3, stride=2, padding="same"), ValueError, r"Conv2d: padding='same' is not supported for strided"),
-        (lambda: Conv2d(4, 8, 3, padding_mode="mirror"), ValueError, r"Conv2d: padding_mode must be one of"),
-        (lambda: ConvTranspose2d(4, 6, 3, groups=4), ValueError, r"ConvTranspose2d: out_channels=6 must be divisible"),
-        (lambda: Conv1d(4, 8, 3, stride=2, padding="same"), ValueError, r"Conv1d: padding='same' is not supported"),
-    ],
-)  # fmt: skip
+def r(*shape, dtype=np.float64):
+    return rand(*shape, dtype=dtype)
+
+
+ERRORS = [
+    (lambda: VF.conv2d(r(1, 5, 8, 8), r(4, 3, 3, 3), groups=2), ShapeError,
+     r"conv2d: groups=2 and weight of shape \(4, 3, 3, 3\) expect an input with 6 channels, "
+     r"got input of shape \(1, 5, 8, 8\)"),
+    (lambda: VF.conv2d(r(1, 6, 8, 8), r(4, 2, 3, 3), groups=3), ShapeError,
+     r"conv2d: weight of shape \(4, 2, 3, 3\) has 4 filters, not divisible by groups=3"),
+    (lambda: VF.conv2d(r(1, 4, 8, 8), r(4, 2, 3, 3), stride=2, padding="same", groups=2),
+     ArgumentError, r"conv2d: padding='same' is not supported for strided convolutions"),
+    (lambda: VF.conv2d(r(1, 4, 4, 4), r(4, 2, 3, 3), groups=2, dilation=2), ShapeError,
+     r"conv2d: kernel size \(3, 3\) with dilation \(2, 2\) spans \(5, 5\), larger than the "
+     r"padded input \(4, 4\) \(input shape \(1, 4, 4, 4\)"),
+    (lambda: VF.conv2d(r(1, 4, 4, 4), r(4, 2, 3, 3), padding="full", groups=2), ValueError,
+     r"conv2d: invalid padding string 'full'"),
+    (lambda: VF.conv2d(r(1, 4, 4, 4), r(4, 4, 3, 3), groups=0), ArgumentError,
+     r"conv2d: groups must be"),
+    (lambda: VF.conv2d(r(1, 4, 4, 4), r(4, 4, 3, 3), dilation=0), ArgumentError,
+     r"conv2d: dilation must be"),
+    (lambda: VF.conv2d(r(1, 4, 4, 4), r(4, 2, 3, 3, dtype=np.float32), groups=2), tc.DTypeError,
+     r"conv2d: input has dtype float64 but the weight has float32"),
+    (lambda: VF.conv_transpose2d(r(1, 4, 4, 4), r(4, 2, 3, 3), stride=2, output_padding=2),
+     ArgumentError, r"conv_transpose2d: output padding must be smaller than either stride or dilation"),
+    (lambda: VF.conv_transpose2d(r(1, 5, 4, 4), r(4, 2, 3, 3)), ShapeError,
+     r"conv_transpose2d: input of shape \(1, 5, 4, 4\) has 5 channels, but the weight of shape "
+     r"\(4, 2, 3, 3\)"),
+    (lambda: VF.conv_transpose2d(r(1, 4, 1, 1), r(4, 2, 1, 1), padding=1), ShapeError,
+     r"conv_transpose2d: output size \(-1, -1\) is too small"),
+    (lambda: VF.conv1d(r(1, 4, 8, 8), r(4, 4, 3)), ShapeError,
+     r"conv1d: expected a 3-D input \(N, C, L\), got shape \(1, 4, 8, 8\)"),
+    (lambda: VF.conv1d(r(1, 4, 2), r(4, 4, 3)), ShapeError,
+     r"conv1d: kernel size \(1, 3\) .* larger than the padded input \(1, 2\)"),
+    (lambda: Conv2d(4, 8, 3, groups=3), ValueError, r"Conv2d: in_channels=4 must be divisible by groups=3"),
+    (lambda: Conv2d(4, 6, 3, groups=4), ValueError, r"Conv2d: out_channels=6 must be divisible by groups=4"),
+    (lambda: Conv2d(4, 8, 3, stride=2, padding="same"), ValueError,
+     r"Conv2d: padding='same' is not supported for strided"),
+    (lambda: Conv2d(4, 8, 3, padding_mode="mirror"), ValueError, r"Conv2d: padding_mode must be one of"),
+    (lambda: ConvTranspose2d(4, 6, 3, groups=4), ValueError,
+     r"ConvTranspose2d: out_channels=6 must be divisible"),
+    (lambda: Conv1d(4, 8, 3, stride=2, padding="same"), ValueError,
+     r"Conv1d: padding='same' is not supported"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "error", "match"), ERRORS)
 def test_errors_name_the_op_and_the_shapes(call, error, match):
     with pytest.raises(error, match=match):
         call()
@@ -231,11 +251,13 @@ def test_errors_name_the_op_and_the_shapes(call, error, match):
     [
         (lambda: Conv2d(4, 8, 3, padding="same", dilation=2, groups=2, bias=False, padding_mode="reflect"),
          (8, 2, 3, 3),
-         "Conv2d(4, 8, kernel_size=(3, 3), stride=(1, 1), padding=same, dilation=(2, 2), groups=2, bias=False, "
-         "padding_mode=reflect)"),
-        (lambda: Conv2d(4, 4, 3, groups=4), (4, 1, 3, 3), "Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), groups=4)"),
+         "Conv2d(4, 8, kernel_size=(3, 3), stride=(1, 1), padding=same, dilation=(2, 2), groups=2, "
+         "bias=False, padding_mode=reflect)"),
+        (lambda: Conv2d(4, 4, 3, groups=4), (4, 1, 3, 3),
+         "Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), groups=4)"),
         (lambda: ConvTranspose2d(4, 8, 3, stride=2, output_padding=1, groups=2, dilation=2), (4, 4, 3, 3),
-         "ConvTranspose2d(4, 8, kernel_size=(3, 3), stride=(2, 2), dilation=(2, 2), output_padding=(1, 1), groups=2)"),
+         "ConvTranspose2d(4, 8, kernel_size=(3, 3), stride=(2, 2), dilation=(2, 2), "
+         "output_padding=(1, 1), groups=2)"),
         (lambda: Conv1d(4, 8, 3, padding="same", groups=2), (8, 2, 3),
          "Conv1d(4, 8, kernel_size=(3,), stride=(1,), padding=same, groups=2)"),
     ],

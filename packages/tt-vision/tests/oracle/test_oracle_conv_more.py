@@ -127,15 +127,20 @@ def test_pad_then_conv2d_matches_torch(dtype, mode):
         assert_matches(a, t, f"pad {mode} + conv2d {name}")
 
 
+CONV2D, CONVT, CONV1D = (
+    (Conv2d, torch.nn.Conv2d),
+    (ConvTranspose2d, torch.nn.ConvTranspose2d),
+    (Conv1d, torch.nn.Conv1d),
+)
 LAYERS = [
-    (Conv2d, torch.nn.Conv2d, (4, 8, 3), {"padding": "same", "dilation": 2, "groups": 2}, (2, 4, 9, 9)),
-    (Conv2d, torch.nn.Conv2d, (6, 6, 3), {"stride": 2, "padding": 1, "groups": 6, "bias": False}, (2, 6, 9, 8)),
-    (Conv2d, torch.nn.Conv2d, (4, 4, 3), {"padding": (1, 2), "padding_mode": "reflect"}, (2, 4, 7, 8)),
-    (Conv2d, torch.nn.Conv2d, (4, 8, 2), {"padding": "same", "groups": 4, "padding_mode": "circular"}, (2, 4, 6, 6)),
-    (ConvTranspose2d, torch.nn.ConvTranspose2d, (4, 6, 3), {"stride": 2, "output_padding": 1, "groups": 2}, (2, 4, 5, 5)),
-    (ConvTranspose2d, torch.nn.ConvTranspose2d, (4, 2, (2, 3)), {"dilation": 2, "padding": 1, "bias": False}, (1, 4, 4, 5)),
-    (Conv1d, torch.nn.Conv1d, (4, 6, 3), {"padding": "same", "dilation": 2, "groups": 2}, (2, 4, 10)),
-    (Conv1d, torch.nn.Conv1d, (3, 6, 4), {"stride": 2, "padding": 1}, (2, 3, 12)),
+    (*CONV2D, (4, 8, 3), {"padding": "same", "dilation": 2, "groups": 2}, (2, 4, 9, 9)),
+    (*CONV2D, (6, 6, 3), {"stride": 2, "padding": 1, "groups": 6, "bias": False}, (2, 6, 9, 8)),
+    (*CONV2D, (4, 4, 3), {"padding": (1, 2), "padding_mode": "reflect"}, (2, 4, 7, 8)),
+    (*CONV2D, (4, 8, 2), {"padding": "same", "groups": 4, "padding_mode": "circular"}, (2, 4, 6, 6)),
+    (*CONVT, (4, 6, 3), {"stride": 2, "output_padding": 1, "groups": 2}, (2, 4, 5, 5)),
+    (*CONVT, (4, 2, (2, 3)), {"dilation": 2, "padding": 1, "bias": False}, (1, 4, 4, 5)),
+    (*CONV1D, (4, 6, 3), {"padding": "same", "dilation": 2, "groups": 2}, (2, 4, 10)),
+    (*CONV1D, (3, 6, 4), {"stride": 2, "padding": 1}, (2, 3, 12)),
 ]  # fmt: skip
 
 
@@ -154,7 +159,12 @@ def test_layers_load_and_save_torch_state_dicts_and_agree(ours, torchs, args, kw
     assert_matches(mine(Tensor(x)).data, theirs(torch.from_numpy(x)), f"{mine!r} output")
     # and back: tinytorch's state dict into a fresh torch layer
     fresh = torchs(*args, **kwargs).to(torch_dtype)
-    fresh.load_state_dict({k: torch.from_numpy(np.asarray(v.data if isinstance(v, Tensor) else v)) for k, v in mine.state_dict().items()})
+    fresh.load_state_dict(
+        {
+            k: torch.from_numpy(np.asarray(v.data if isinstance(v, Tensor) else v))
+            for k, v in mine.state_dict().items()
+        }
+    )
     assert_matches(mine(Tensor(x)).data, fresh(torch.from_numpy(x)), f"{mine!r} output, state dict to torch")
 
 
@@ -168,27 +178,38 @@ def test_layers_init_bounds_are_torchs(ours, torchs, args, kwargs, x_shape):
     assert float(theirs.weight.detach().abs().max()) <= bound
 
 
-@pytest.mark.parametrize(
-    ("ours", "theirs"),
-    [
-        (lambda: VF.conv2d(Tensor(np.zeros((1, 5, 8, 8))), Tensor(np.zeros((4, 3, 3, 3))), groups=2),
-         lambda: TF.conv2d(torch.zeros(1, 5, 8, 8), torch.zeros(4, 3, 3, 3), groups=2)),
-        (lambda: VF.conv2d(Tensor(np.zeros((1, 4, 8, 8))), Tensor(np.zeros((4, 2, 3, 3))), stride=2, padding="same", groups=2),
-         lambda: TF.conv2d(torch.zeros(1, 4, 8, 8), torch.zeros(4, 2, 3, 3), stride=2, padding="same", groups=2)),
-        (lambda: VF.conv2d(Tensor(np.zeros((1, 4, 4, 4))), Tensor(np.zeros((4, 2, 3, 3))), groups=2, dilation=2),
-         lambda: TF.conv2d(torch.zeros(1, 4, 4, 4), torch.zeros(4, 2, 3, 3), groups=2, dilation=2)),
-        (lambda: VF.conv2d(Tensor(np.zeros((1, 6, 4, 4))), Tensor(np.zeros((4, 2, 3, 3))), groups=3),
-         lambda: TF.conv2d(torch.zeros(1, 6, 4, 4), torch.zeros(4, 2, 3, 3), groups=3)),
-        (lambda: VF.conv_transpose2d(Tensor(np.zeros((1, 4, 4, 4))), Tensor(np.zeros((4, 2, 3, 3))), stride=2, output_padding=2),
-         lambda: TF.conv_transpose2d(torch.zeros(1, 4, 4, 4), torch.zeros(4, 2, 3, 3), stride=2, output_padding=2)),
-        (lambda: Conv2d(4, 8, 3, groups=3), lambda: torch.nn.Conv2d(4, 8, 3, groups=3)),
-        (lambda: Conv2d(4, 8, 3, stride=2, padding="same"), lambda: torch.nn.Conv2d(4, 8, 3, stride=2, padding="same")),
-        (lambda: ConvTranspose2d(4, 6, 3, groups=4), lambda: torch.nn.ConvTranspose2d(4, 6, 3, groups=4)),
-    ],
-)  # fmt: skip
-def test_errors_have_a_type_torch_raises_too(ours, theirs):
-    with pytest.raises(Exception) as torch_error:
-        theirs()
-    with pytest.raises(Exception) as our_error:
-        ours()
-    assert isinstance(our_error.value, type(torch_error.value)), (our_error.value, torch_error.value)
+FUNCTION_ERRORS = [
+    ("conv2d", (1, 5, 8, 8), (4, 3, 3, 3), {"groups": 2}),
+    ("conv2d", (1, 4, 8, 8), (4, 2, 3, 3), {"stride": 2, "padding": "same", "groups": 2}),
+    ("conv2d", (1, 4, 4, 4), (4, 2, 3, 3), {"groups": 2, "dilation": 2}),
+    ("conv2d", (1, 6, 4, 4), (4, 2, 3, 3), {"groups": 3}),
+    ("conv_transpose2d", (1, 4, 4, 4), (4, 2, 3, 3), {"stride": 2, "output_padding": 2}),
+    ("conv1d", (1, 4, 2), (4, 4, 3), {}),
+]
+LAYER_ERRORS = [
+    ("Conv2d", (4, 8, 3), {"groups": 3}),
+    ("Conv2d", (4, 8, 3), {"stride": 2, "padding": "same"}),
+    ("ConvTranspose2d", (4, 6, 3), {"groups": 4}),
+]
+
+
+def raised(call):
+    try:
+        call()
+    except Exception as error:  # any type: the test compares them with torch's
+        return error
+    raise AssertionError("no error raised")
+
+
+@pytest.mark.parametrize(("name", "x_shape", "w_shape", "kwargs"), FUNCTION_ERRORS, ids=str)
+def test_function_errors_have_a_type_torch_raises_too(name, x_shape, w_shape, kwargs):
+    theirs = raised(lambda: getattr(TF, name)(torch.zeros(x_shape), torch.zeros(w_shape), **kwargs))
+    ours = raised(lambda: getattr(VF, name)(Tensor(np.zeros(x_shape)), Tensor(np.zeros(w_shape)), **kwargs))
+    assert isinstance(ours, type(theirs)), (ours, theirs)
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), LAYER_ERRORS, ids=str)
+def test_layer_errors_have_a_type_torch_raises_too(name, args, kwargs):
+    theirs = raised(lambda: getattr(torch.nn, name)(*args, **kwargs))
+    ours = raised(lambda: {"Conv2d": Conv2d, "ConvTranspose2d": ConvTranspose2d}[name](*args, **kwargs))
+    assert isinstance(ours, type(theirs)), (ours, theirs)

@@ -346,8 +346,8 @@ class Conv2d(Module):
     so state dicts are interchangeable. kernel_size, stride, padding, dilation: an int or
     an (h, w) pair; padding also "same" or "valid"; padding_mode "zeros" (default),
     "reflect", "replicate" or "circular" (through tinytorch.core.pad). groups splits the
-    channels (groups == in_channels: depthwise). Initialised as torch.nn.Conv2d: weight by kaiming_uniform_(a=√5),
-    i.e. U(-1/√fan_in, 1/√fan_in) with fan_in = in_channels·kh·kw, bias from
+    channels (groups == in_channels: depthwise). Initialised as torch.nn.Conv2d: weight by
+    kaiming_uniform_(a=√5), i.e. U(-1/√fan_in, 1/√fan_in) with fan_in = in_channels/groups·kh·kw, bias from
     the same range, both from tinytorch.core's global generator.
     """
 

@@ -15,7 +15,12 @@ import numpy as np
 from tinytorch.core import ArgumentError, ShapeError, Tensor, float32
 from tinytorch.nn import Module, Parameter
 from tinytorch.vision.conv_general import conv2d_general
-from tinytorch.vision.conv_options import groups_option, padding_mode_option, padding_string, reset_conv_parameters
+from tinytorch.vision.conv_options import (
+    groups_option,
+    padding_mode_option,
+    padding_string,
+    reset_conv_parameters,
+)
 
 
 def single(value: Any, name: str, op: object, minimum: int) -> int:
@@ -43,13 +48,25 @@ def conv1d(
 
 
 def _conv1d(
-    x: Any, weight: Any, bias: Tensor | None, stride: Any, padding: Any, dilation: Any, groups: Any, name: object
+    x: Any,
+    weight: Any,
+    bias: Tensor | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    name: object,
 ) -> Tensor:
-    for what, t, shape in (("input", x, "(N, C, L)"), ("weight", weight, "(out_channels, in_channels/groups, k)")):
+    for what, t, shape in (
+        ("input", x, "(N, C, L)"),
+        ("weight", weight, "(out_channels, in_channels/groups, k)"),
+    ):
         if isinstance(t, Tensor) and t.ndim != 3:
             raise ShapeError(f"{name}: expected a 3-D {what} {shape}, got shape {t.shape}")
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"{name}: expected Tensors for input and weight, got {type(x).__name__}, {type(weight).__name__}")
+        raise TypeError(
+            f"{name}: expected Tensors for input and weight, got {type(x).__name__}, {type(weight).__name__}"
+        )
     s = single(stride, "stride", name, 1)
     d = single(dilation, "dilation", name, 1)
     p: Any = padding if isinstance(padding, str) else (0, single(padding, "padding", name, 0))
@@ -109,7 +126,9 @@ class Conv1d(Module):
         return _conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups, self)
 
     def extra_repr(self) -> str:
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        )
         if self.padding != (0,):
             text += f", padding={self.padding}"
         if self.dilation != (1,):

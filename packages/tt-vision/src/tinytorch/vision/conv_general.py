@@ -250,4 +250,6 @@ def conv_module_forward(layer: Any, x: Tensor) -> Tensor:
         )
         x = pad(x, (left, right, top, bottom), mode=layer.padding_mode)
         padding = 0
-    return conv2d_general(x, layer.weight, layer.bias, layer.stride, padding, layer.dilation, layer.groups, layer)
+    return conv2d_general(
+        x, layer.weight, layer.bias, layer.stride, padding, layer.dilation, layer.groups, layer
+    )

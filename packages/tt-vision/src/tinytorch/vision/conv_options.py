@@ -35,7 +35,9 @@ def padding_string(padding: Any, stride: tuple[int, ...], layer: str) -> bool:
     if padding not in ("same", "valid"):
         raise ValueError(f"{layer}: invalid padding string {padding!r}, should be one of ('valid', 'same')")
     if padding == "same" and any(s != 1 for s in stride):
-        raise ValueError(f"{layer}: padding='same' is not supported for strided convolutions (stride {stride})")
+        raise ValueError(
+            f"{layer}: padding='same' is not supported for strided convolutions (stride {stride})"
+        )
     return True
 
 

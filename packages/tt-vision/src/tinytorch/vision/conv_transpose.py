@@ -44,8 +44,10 @@ class ConvTranspose2dFunction(Function):
     Saves x (as CHWN) and W."""
 
     @staticmethod
-    def forward(ctx: Context, x: Array, weight: Array, bias: Array | None, geometry: TransposeGeometry) -> Array:
-        stride, padding, output_padding, dilation, groups = geometry
+    def forward(
+        ctx: Context, x: Array, weight: Array, bias: Array | None, geometry: TransposeGeometry
+    ) -> Array:
+        stride, padding, _, dilation, groups = geometry
         c_in, per_group, kh, kw = weight.shape
         c_out = per_group * groups
         batch, _, h, w = x.shape
@@ -80,7 +82,9 @@ class ConvTranspose2dFunction(Function):
             dx_flat = grouped_matmul(weight.reshape(c_in, per_group * kh * kw), cols, groups)
             dx = from_chwn(dx_flat.reshape(c_in, h, w, batch))
         if need_w:  # per group x_g (Cin/G, N) @ cols_gᵀ (N, Cout/G·kh·kw)
-            dw = np.matmul(by_group(xs, groups), by_group(cols, groups).transpose(0, 2, 1)).reshape(weight.shape)
+            dw = np.matmul(by_group(xs, groups), by_group(cols, groups).transpose(0, 2, 1)).reshape(
+                weight.shape
+            )
         if need_b:
             db = g.sum(axis=(1, 2, 3))
         return dx, dw, db
@@ -127,7 +131,8 @@ def check_conv_transpose2d_args(
         if op >= s and op >= d:
             raise ArgumentError(
                 f"{name}: output padding must be smaller than either stride or dilation, got "
-                f"output_padding {geometry.output_padding}, stride {geometry.stride}, dilation {geometry.dilation}"
+                f"output_padding {geometry.output_padding}, stride {geometry.stride}, "
+                f"dilation {geometry.dilation}"
             )
     full = full_shape((1, x.shape[2], x.shape[3], 1), (weight.shape[2], weight.shape[3]), geometry)
     out_hw = (full[1] - 2 * geometry.padding[0], full[2] - 2 * geometry.padding[1])
@@ -210,7 +215,15 @@ class ConvTranspose2d(Module):
         if output_size is not None:
             output_padding = self._output_padding_for(x, output_size)
         geometry = check_conv_transpose2d_args(
-            x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation, self
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+            self,
         )
         return ConvTranspose2dFunction.apply(x, self.weight, self.bias, geometry=geometry)
 
@@ -234,7 +247,9 @@ class ConvTranspose2d(Module):
         return pads[0], pads[1]
 
     def extra_repr(self) -> str:
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        )
         if self.padding != (0, 0):
             text += f", padding={self.padding}"
         if self.dilation != (1, 1):
@@ -246,4 +261,3 @@ class ConvTranspose2d(Module):
         if self.bias is None:
             text += ", bias=False"
         return text
-
