@@ -167,7 +167,8 @@ ERRORS = {
     "load-wrong-shape": (
         lambda: BatchNorm1d(3).load_state_dict(BatchNorm1d(4).state_dict()),
         ShapeError,
-        r"'weight' has shape \(4,\) in the state dict but \(3,\) in the model",
+        r"'(weight|bias|running_mean|running_var)' has shape \(4,\) in the state dict "
+        r"but \(3,\) in the model",
     ),
 }
 
