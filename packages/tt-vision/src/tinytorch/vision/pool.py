@@ -10,6 +10,11 @@
   work in (C, H, W, B) order (see conv.py): inner loops run over B (or
   W·B) contiguous values and a conv's output needs no copy.
 
+`max_pool2d` / `avg_pool2d` and the Modules take PyTorch's further options (dilation, ceil_mode,
+return_indices; ceil_mode, count_include_pad, divisor_override): calls with the default options,
+or whose windows are the same, take the Functions here; the others pool_options.py's (`max_pool`,
+`avg_pool` decide).
+
 Max pooling sends each output's gradient to the one input that won its
 window; on ties, to the first in row-major window order, as PyTorch does (it
 matters after a ReLU, where whole windows are 0). The forward keeps the
