@@ -19,6 +19,13 @@ torch.nn.functional.scaled_dot_product_attention (torch.nn.MultiheadAttention's
 boolean attn_mask means the opposite). `is_causal=True` lets query i see keys
 0..i (aligned at the top left, as torch). The layers built on it (SelfAttention,
 MultiHeadAttention, the packed GPT op) are in multi_head_attention.py.
+
+Given code beside the module's version (the bottom of this file): a float mask
+(PyTorch's additive attn_mask, of the query's dtype: 0 = attend, -inf = blocked,
+anything else biases the score) takes the node `AdditiveMaskAttention`, which
+reuses `attention_backward` for q, k, v and gives the mask its own gradient (a
+learned bias). A query left no key (a row all False, or all -inf) is an error
+here; PyTorch's sdpa returns zeros for it and nn.MultiheadAttention nan.
 """
 
 from __future__ import annotations
@@ -103,7 +110,7 @@ def _check_mask(allowed: np.ndarray, scores: tuple[int, ...], name: str, shapes:
     if not allowed.any(axis=-1).all():
         raise ValueError(
             f"{name}: the mask lets some query attend to no key at all (a row of the (L, S) mask "
-            "is all False); its softmax would be 0/0. True = may attend."
+            "is all False, or all -inf in a float mask); its softmax would be 0/0. True = may attend."
         )
     return allowed
 
@@ -222,14 +229,24 @@ def scaled_dot_product_attention(
     mask: Any = None,
     is_causal: bool = False,
     dropout_p: float = 0.0,
+    *,
+    attn_mask: Any = None,
 ) -> Tensor:
     """softmax(query key^T / sqrt(d) + mask) value, one fused node.
 
     query: (..., L, d), key: (..., S, d), value: (..., S, dv) (batch axes broadcast),
-    mask: bool broadcastable to (..., L, S), True = may attend -> (..., L, dv).
+    mask: bool broadcastable to (..., L, S), True = may attend, or float of the
+    query's dtype, added to the scores (PyTorch's additive mask; it gets a
+    gradient) -> (..., L, dv). `attn_mask=` is PyTorch's name for `mask`.
     dropout_p drops attention probabilities (training only: pass 0.0 in eval).
     """
-    allowed = check_attention_args(query, key, value, mask, is_causal, "scaled_dot_product_attention")
+    name = "scaled_dot_product_attention"
+    mask = one_mask(mask, attn_mask, name)
+    if is_float_mask(mask):
+        bias = check_float_mask(query, key, value, mask, is_causal, name)
+        dropout_p = check_dropout_p(dropout_p, name)
+        return AdditiveMaskAttention.apply(query, key, value, bias, dropout_p=dropout_p)
+    allowed = check_attention_args(query, key, value, mask, is_causal, name)
     dropout_p = check_dropout_p(dropout_p, "scaled_dot_product_attention")
     return ScaledDotProductAttention.apply(
         query, key, value, allowed=allowed, is_causal=bool(is_causal), dropout_p=dropout_p
@@ -254,3 +271,98 @@ def scaled_dot_product_attention_reference(
     probs = weights / weights.sum(axis=-1, keepdims=True)
     return probs @ value  # (..., L, dv)
     ### END SOLUTION
+
+
+# ------------------------------------------------------------ float (additive) masks
+#
+# Given library code beside module 13's attention: PyTorch's float attn_mask is
+# added to the scaled scores before the softmax. The softmax backward does not
+# depend on how the scores were made, so `attention_backward` serves for q, k, v.
+
+
+def one_mask(mask: Any, attn_mask: Any, name: str) -> Any:
+    """`mask` or its PyTorch name `attn_mask` (one of them, or neither)."""
+    if mask is not None and attn_mask is not None:
+        raise ArgumentError(f"{name}: give mask or attn_mask (PyTorch's name for it), not both")
+    return attn_mask if mask is None else mask
+
+
+def is_float_mask(mask: Any) -> bool:
+    data = mask.data if isinstance(mask, Tensor) else mask
+    return isinstance(data, np.ndarray) and data.dtype.kind == "f"
+
+
+def check_float_mask(q: Tensor, k: Tensor, v: Tensor, mask: Any, is_causal: bool, name: str) -> Tensor:
+    """The float mask as a Tensor: the query's dtype, broadcastable to the scores (..., L, S)
+    without enlarging them, every query left some key above -inf."""
+    check_attention_args(q, k, v, None, False, name)  # q, k, v themselves
+    bias = mask if isinstance(mask, Tensor) else Tensor(mask)
+    if bias.dtype != q.dtype:
+        raise DTypeError(
+            f"{name}: a float mask must have the query's dtype {q.dtype}, got {bias.dtype} "
+            "(or pass a bool mask, True = may attend)"
+        )
+    if is_causal:
+        raise ArgumentError(f"{name}: give either mask or is_causal=True, not both (as torch)")
+    batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    shapes = f"query {q.shape}, key {k.shape}, value {v.shape}"
+    _check_mask(bias.data > -np.inf, (*batch, q.shape[-2], k.shape[-2]), name, shapes)
+    return bias
+
+
+def biased_attention_forward(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, bias: np.ndarray, dropout_p: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """`attention_forward` with the float `bias` (..., L, S) added to the scaled scores:
+    (out (..., L, dv), probs (..., L, S) before dropout, keep or None)."""
+    logits = np.matmul(q / math.sqrt(q.shape[-1]), np.swapaxes(k, -1, -2)) + bias
+    logits -= logits.max(axis=-1, keepdims=True)  # each row's largest score is finite (checked)
+    probs = np.exp(logits, out=logits)
+    probs /= probs.sum(axis=-1, keepdims=True)
+    if dropout_p == 0:
+        return np.matmul(probs, v), probs, None
+    keep = generator().random(probs.shape, dtype=probs.dtype) >= dropout_p
+    return np.matmul(probs * keep * dropout_scale(dropout_p), v), probs, keep
+
+
+def score_gradient(
+    grad: np.ndarray, v: np.ndarray, probs: np.ndarray, keep: np.ndarray | None, dropout_p: float
+) -> np.ndarray:
+    """d loss / d scores (..., L, S) from the output gradient `grad` (..., L, dv): what a float
+    mask receives (the scores are the scaled q k^T plus the mask)."""
+    d_weights = np.matmul(grad, np.swapaxes(v, -1, -2))
+    if keep is not None:
+        d_weights *= keep * dropout_scale(dropout_p)
+    return probs * (d_weights - np.sum(d_weights * probs, axis=-1, keepdims=True))
+
+
+class AdditiveMaskAttention(Function):
+    """softmax(q k^T / sqrt(d) + bias) v as one node, the bias differentiable too.
+
+    q: (..., L, d), k: (..., S, d), v: (..., S, dv), bias: float broadcastable to
+    (..., L, S) -> (..., L, dv). Keeps what `ScaledDotProductAttention` keeps.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, q: np.ndarray, k: np.ndarray, v: np.ndarray, bias: np.ndarray, dropout_p: float
+    ) -> np.ndarray:
+        out, probs, keep = biased_attention_forward(q, k, v, bias, dropout_p)
+        ctx.save_for_backward(q, k, v, probs, keep)
+        ctx.meta = (dropout_p, bias.shape)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
+        q, k, v, probs, keep = ctx.saved_tensors
+        dropout_p, bias_shape = ctx.meta
+        need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
+        grads: list[Any] = [None, None, None]
+        if need_q or need_k or need_v:
+            grads = list(attention_backward(grad, q, k, v, probs, keep, dropout_p))
+        for i, (need, x) in enumerate(((need_q, q), (need_k, k), (need_v, v))):
+            grads[i] = unbroadcast(grads[i], x.shape) if need else None
+        d_bias = (
+            unbroadcast(score_gradient(grad, v, probs, keep, dropout_p), bias_shape) if need_bias else None
+        )
+        return (*grads, d_bias)

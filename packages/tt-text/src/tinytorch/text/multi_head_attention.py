@@ -19,14 +19,18 @@ from typing import Any
 
 import numpy as np
 
-from tinytorch.core import Context, Function, Tensor, float32
+from tinytorch.core import ArgumentError, Context, DTypeError, Function, ShapeError, Tensor, float32
 from tinytorch.nn import Linear, Module, init
-from tinytorch.nn.dropout import check_dropout_p
+from tinytorch.nn.activations import softmax
+from tinytorch.nn.dropout import check_dropout_p, dropout
 from tinytorch.nn.module import as_array
 from tinytorch.text.attention import (
     _mask_array,
     attention_backward,
     attention_forward,
+    check_float_mask,
+    future_mask,
+    is_float_mask,
     scaled_dot_product_attention,
 )
 
@@ -125,9 +129,22 @@ class MultiHeadAttention(Module):
     as views, attended, merged and projected by out_proj.
 
     mask: bool, True = may attend, of shape (L, S), (B, L, S) or (B, num_heads, L, S)
-    (torch.nn.MultiheadAttention's boolean attn_mask means the opposite: pass ~mask there).
+    (torch.nn.MultiheadAttention's boolean attn_mask means the opposite: pass ~mask there),
+    or float (additive, the query's dtype, same shapes).
     Initialised as torch: xavier_uniform_ over the stacked (3E, E) input projection,
     zero biases, out_proj as a Linear. `load_torch_state_dict` takes torch's weights.
+
+    Keyword-only, as torch.nn.MultiheadAttention (given code beside the module's):
+    attn_mask: PyTorch's mask instead of `mask`: bool True = may NOT attend, or
+    float; (L, S) or (B * num_heads, L, S). key_padding_mask: (B, S), bool True =
+    this key is padding (ignored), or float (added). need_weights: None (the
+    default) returns the output only, as before; True / False return PyTorch's
+    pair (output, weights or None), weights (B, L, S) averaged over the heads
+    (average_attn_weights=True) or (B, num_heads, L, S), differentiable (and
+    after dropout, as torch). Differences from torch: batch_first only, the
+    default need_weights=None (torch: True), is_causal applies the causal mask
+    itself (torch: a hint about attn_mask), and a query left no key raises
+    ValueError (torch: nan).
     """
 
     def __init__(
@@ -161,7 +178,12 @@ class MultiHeadAttention(Module):
         value: Tensor | None = None,
         mask: Any = None,
         is_causal: bool = False,
-    ) -> Tensor:
+        *,
+        key_padding_mask: Any = None,
+        need_weights: bool | None = None,
+        attn_mask: Any = None,
+        average_attn_weights: bool = True,
+    ) -> Any:
         owner = f"MultiHeadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})"
         key = query if key is None else key
         value = key if value is None else value
@@ -172,11 +194,11 @@ class MultiHeadAttention(Module):
                 f"{owner}: query {query.shape}, key {key.shape}, value {value.shape}: "
                 "key and value need the same (B, S), and query the same B"
             )
-        if mask is not None:
-            allowed = _mask_array(mask, owner)
-            if allowed.ndim == 3:  # (B, L, S): the same mask for every head
-                allowed = allowed[:, None]
-            mask = allowed
+        mask, is_causal = self._combined_mask(query, key, mask, attn_mask, key_padding_mask, is_causal, owner)
+        if need_weights is not None:  # PyTorch's return: (output, weights or None)
+            if need_weights:
+                return self._forward_with_weights(query, key, value, mask, is_causal, average_attn_weights)
+            return self.forward(query, key, value, mask, is_causal), None
         ### BEGIN SOLUTION 13
         batch, length, _ = query.shape
         q = self._heads(self.q_proj(query))  # (B, nh, L, hs)
@@ -187,6 +209,109 @@ class MultiHeadAttention(Module):
         y = y.transpose(1, 2).reshape(batch, length, self.embed_dim)  # merge heads: (B, L, E)
         return self.out_proj(y)
         ### END SOLUTION
+
+    # ------------------------------------------------- masks and weights (given code)
+    def _combined_mask(
+        self,
+        query: Tensor,
+        key: Tensor,
+        mask: Any,
+        attn_mask: Any,
+        key_padding_mask: Any,
+        is_causal: bool,
+        owner: str,
+    ) -> tuple[Any, bool]:
+        """One mask for every head, from `mask`, `attn_mask` and `key_padding_mask`: a bool
+        array (True = may attend) when all are bool (the module's path), else a float
+        Tensor (their sum, bools as 0 / -inf), broadcastable to (B, num_heads, L, S).
+        The causal mask joins a key_padding_mask (is_causal then comes back False)."""
+        batch, length, keys = query.shape[0], query.shape[1], key.shape[1]
+        full = (batch, self.num_heads, length, keys)
+        if mask is not None and attn_mask is not None:
+            raise ArgumentError(
+                f"{owner}: give mask (True = may attend) or attn_mask (PyTorch's: True = may not), not both"
+            )
+        terms = []
+        if mask is not None:  # ours: (L, S), (B, L, S) or (B, nh, L, S), True = may attend
+            term = self._mask_term(mask, "mask", query, owner, invert=False)
+            terms.append(
+                ("mask", term.reshape(term.shape[0], 1, *term.shape[1:]) if term.ndim == 3 else term)
+            )
+        if attn_mask is not None:  # PyTorch's: (L, S) or (B * nh, L, S), True = may not attend
+            term = self._mask_term(attn_mask, "attn_mask", query, owner, invert=True)
+            if term.ndim == 3 and term.shape != (batch * self.num_heads, length, keys):
+                raise ShapeError(
+                    f"{owner}: attn_mask of shape {term.shape}: a 3-D attn_mask must be "
+                    f"(B * num_heads, L, S) = {(batch * self.num_heads, length, keys)}"
+                )
+            terms.append(("attn_mask", term.reshape(full) if term.ndim == 3 else term))
+        if key_padding_mask is not None:  # (B, S), True = padding
+            term = self._mask_term(key_padding_mask, "key_padding_mask", query, owner, invert=True)
+            if term.shape != (batch, keys):
+                raise ShapeError(
+                    f"{owner}: key_padding_mask of shape {term.shape}, expected (B, S) = {(batch, keys)}"
+                )
+            terms.append(("key_padding_mask", term.reshape(batch, 1, 1, keys)))
+            if is_causal and len(terms) == 1:
+                terms.append(("is_causal", ~future_mask(length, keys)))
+                is_causal = False
+        for label, term in terms:
+            if not _fits(term.shape, full):
+                raise ShapeError(
+                    f"{owner}: {label} of shape {term.shape} does not broadcast to "
+                    f"(B, num_heads, L, S) = {full}"
+                )
+        if not terms:
+            return None, is_causal
+        if all(isinstance(term, np.ndarray) for _, term in terms):
+            allowed = terms[0][1]
+            for _, term in terms[1:]:
+                allowed = allowed & term
+            return allowed, is_causal
+        bias: Any = None
+        for _, term in terms:
+            if isinstance(term, np.ndarray):
+                term = Tensor(np.where(term, 0.0, -np.inf).astype(query.dtype))
+            bias = term if bias is None else bias + term
+        return bias, is_causal
+
+    @staticmethod
+    def _mask_term(mask: Any, label: str, query: Tensor, owner: str, invert: bool) -> Any:
+        """A bool mask as an array, True = may attend (`invert`: given as True = may not);
+        a float mask as a Tensor of the query's dtype."""
+        if is_float_mask(mask):
+            term = mask if isinstance(mask, Tensor) else Tensor(mask)
+            if term.dtype != query.dtype:
+                raise DTypeError(
+                    f"{owner}: a float {label} must have the query's dtype {query.dtype}, got {term.dtype}"
+                )
+            return term
+        return ~_mask_array(mask, f"{owner}: {label}") if invert else _mask_array(mask, f"{owner}: {label}")
+
+    def _forward_with_weights(
+        self, query: Tensor, key: Tensor, value: Tensor, mask: Any, is_causal: bool, average: bool
+    ) -> tuple[Tensor, Tensor]:
+        """need_weights=True: the attention composed from ops (as torch's slow path), so that
+        the weights it returns are part of the graph. -> (output (B, L, E), weights)."""
+        owner = "MultiHeadAttention"
+        q, k, v = (
+            self._heads(proj(x))
+            for proj, x in ((self.q_proj, query), (self.k_proj, key), (self.v_proj, value))
+        )
+        if is_causal:
+            if mask is not None:
+                raise ArgumentError(f"{owner}: give either mask or is_causal=True, not both (as torch)")
+            mask = ~future_mask(q.shape[-2], k.shape[-2])
+        if isinstance(mask, np.ndarray):
+            mask = np.where(mask, 0.0, -np.inf).astype(q.dtype)
+        scores = q @ k.transpose(-2, -1) * (1.0 / math.sqrt(self.head_dim))  # (B, nh, L, S)
+        if mask is not None:
+            scores = scores + check_float_mask(q, k, v, mask, False, owner)
+        weights = softmax(scores, dim=-1)
+        if self.training and self.dropout > 0:
+            weights = dropout(weights, self.dropout)  # torch returns the weights after dropout too
+        merged = (weights @ v).transpose(1, 2).reshape(query.shape[0], query.shape[1], self.embed_dim)
+        return self.out_proj(merged), weights.mean(axis=1) if average else weights
 
     def load_torch_state_dict(self, state: Mapping[str, Any]) -> None:
         """Load a torch.nn.MultiheadAttention state dict (tensors or arrays)."""
@@ -236,3 +361,11 @@ def mha_state_to_torch(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
         if key in state:
             out[key] = as_array(state[key])
     return out
+
+
+def _fits(shape: tuple[int, ...], full: tuple[int, ...]) -> bool:
+    """Does `shape` broadcast to `full` without enlarging it?"""
+    try:
+        return np.broadcast_shapes(shape, full) == full
+    except ValueError:
+        return False
