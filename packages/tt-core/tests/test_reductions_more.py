@@ -228,6 +228,7 @@ def test_norm_gradient_at_zero_is_zero_and_p0_has_none():
     np.testing.assert_allclose(z.grad.data, [0.5, -0.5, 0.0])
 
 
+@pytest.mark.module02
 def test_logsumexp_and_norm_functions():
     x = Tensor([[3.0, -4.0], [0.0, 1.0]])
     assert tt.norm(x).item() == pytest.approx(math.sqrt(26))
