@@ -78,7 +78,7 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta, self.threshold = float(beta), float(threshold)
+        self.beta, self.threshold = beta, threshold  # as given: repr as PyTorch's
 
     def forward(self, input: Tensor) -> Tensor:
         return softplus(input, self.beta, self.threshold)
@@ -118,7 +118,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = alpha
 
     def forward(self, input: Tensor) -> Tensor:
         return elu(input, self.alpha)
@@ -170,7 +170,8 @@ class Hardtanh(Module):
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
         super().__init__()
-        self.min_val, self.max_val = check_bounds(min_val, max_val, "Hardtanh")
+        check_bounds(min_val, max_val, "Hardtanh")
+        self.min_val, self.max_val = min_val, max_val
 
     def forward(self, input: Tensor) -> Tensor:
         return hardtanh(input, self.min_val, self.max_val)
