@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from tinytorch.core import ArgumentError, ShapeError, Tensor, float32
-from tinytorch.nn import Module, Parameter
+from tinytorch.nn import Module
 from tinytorch.vision.conv_general import conv2d_general
 from tinytorch.vision.conv_options import (
+    conv_parameters,
     groups_option,
     padding_mode_option,
     padding_string,
@@ -114,9 +115,7 @@ class Conv1d(Module):
         self.groups = groups_option(groups, self.in_channels, self.out_channels, "Conv1d")
         self.padding_mode = padding_mode
         shape = (self.out_channels, self.in_channels // self.groups, self.kernel_size[0])
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
-        self.reset_parameters()
+        self.weight, self.bias = conv_parameters(shape, self.out_channels if bias else None, dtype)
 
     def reset_parameters(self) -> None:
         reset_conv_parameters(self.weight, self.bias)

@@ -133,9 +133,9 @@ class GroupedConv2dFunction(Function):
         out_hw = dilated_output_hw(xp.shape[1:3], kernel, stride, dilation)
         cols = unfold(xp, kernel, stride, dilation, out_hw)  # (C·kh·kw, N)
         out = grouped_matmul(weight.reshape(weight.shape[0], -1), cols, groups)  # (O, N)
+        ctx.save_for_backward(cols, weight)
         if bias is not None:
             out += bias[:, None]
-        ctx.save_for_backward(cols, weight)
         ctx.geometry = (geometry, xp.shape, x.shape)
         return from_chwn(out.reshape(weight.shape[0], *out_hw, x.shape[0]))
 

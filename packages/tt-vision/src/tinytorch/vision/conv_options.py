@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinytorch.core import Tensor
-from tinytorch.nn import init
+from tinytorch.nn import Parameter, init
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -45,6 +45,17 @@ def padding_mode_option(mode: Any, layer: str) -> str:
     if mode not in PADDING_MODES:
         raise ValueError(f"{layer}: padding_mode must be one of {PADDING_MODES}, got {mode!r}")
     return str(mode)
+
+
+def conv_parameters(
+    shape: tuple[int, ...], bias_size: int | None, dtype: Any
+) -> tuple[Parameter, Parameter | None]:
+    """A layer's weight of `shape` and bias of (bias_size,) (None: no bias), drawn as PyTorch
+    draws them: the weight first, then the bias from the same U(±1/√fan_in)."""
+    weight = Parameter(np.empty(shape, dtype=dtype))
+    bias_param = None if bias_size is None else Parameter(np.empty(bias_size, dtype=dtype))
+    reset_conv_parameters(weight, bias_param)
+    return weight, bias_param
 
 
 def reset_conv_parameters(weight: Tensor, bias: Tensor | None) -> None:

@@ -22,10 +22,10 @@ import numpy as np
 
 from tinytorch.core import ArgumentError, Context, Function, ShapeError, Tensor, float32
 from tinytorch.core.allocator import WORKSPACE
-from tinytorch.nn import Module, Parameter
+from tinytorch.nn import Module
 from tinytorch.vision.conv import check_conv2d_args, from_chwn, pair, to_chwn
 from tinytorch.vision.conv_general import by_group, fold, grouped_matmul, unfold
-from tinytorch.vision.conv_options import groups_option, reset_conv_parameters
+from tinytorch.vision.conv_options import conv_parameters, groups_option, reset_conv_parameters
 
 Pair = tuple[int, int]
 Array = np.ndarray
@@ -203,9 +203,7 @@ class ConvTranspose2d(Module):
         self.groups = groups_option(groups, self.in_channels, self.out_channels, "ConvTranspose2d")
         self.padding_mode = padding_mode
         shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
-        self.reset_parameters()
+        self.weight, self.bias = conv_parameters(shape, self.out_channels if bias else None, dtype)
 
     def reset_parameters(self) -> None:
         reset_conv_parameters(self.weight, self.bias)
