@@ -365,11 +365,7 @@ class Conv2d(Module):
         padding_mode: str = "zeros",
     ) -> None:
         super().__init__()
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"Conv2d: {name} must be a positive int, got {n!r}")
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
+        self.in_channels, self.out_channels = conv_options.check_channels(in_channels, out_channels, "Conv2d")
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = pair(stride, "stride", "Conv2d", 1)
         string = conv_options.padding_string(padding, self.stride, "Conv2d")
@@ -413,17 +409,4 @@ class Conv2d(Module):
         return self.groups == 1 and self.dilation == (1, 1) and not isinstance(self.padding, str)
 
     def extra_repr(self) -> str:
-        text = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        )
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        if self.padding_mode != "zeros":
-            text += f", padding_mode={self.padding_mode}"
-        return text
+        return conv_options.conv_extra_repr(self)

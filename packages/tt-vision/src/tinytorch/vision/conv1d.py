@@ -16,6 +16,8 @@ from tinytorch.core import ArgumentError, ShapeError, Tensor, float32
 from tinytorch.nn import Module
 from tinytorch.vision.conv_general import conv2d_general
 from tinytorch.vision.conv_options import (
+    check_channels,
+    conv_extra_repr,
     conv_parameters,
     groups_option,
     padding_mode_option,
@@ -101,12 +103,9 @@ class Conv1d(Module):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"Conv1d: {name} must be a positive int, got {n!r}")
+        self.in_channels, self.out_channels = check_channels(in_channels, out_channels, "Conv1d")
         if padding_mode_option(padding_mode, "Conv1d") != "zeros":
             raise ValueError(f"Conv1d: padding_mode {padding_mode!r} is not supported (zeros only)")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = (single(kernel_size, "kernel_size", "Conv1d", 1),)
         self.stride = (single(stride, "stride", "Conv1d", 1),)
         string = padding_string(padding, self.stride, "Conv1d")
@@ -125,15 +124,4 @@ class Conv1d(Module):
         return _conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups, self)
 
     def extra_repr(self) -> str:
-        text = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        )
-        if self.padding != (0,):
-            text += f", padding={self.padding}"
-        if self.dilation != (1,):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+        return conv_extra_repr(self)

@@ -64,3 +64,30 @@ def reset_conv_parameters(weight: Tensor, bias: Tensor | None) -> None:
     if bias is not None:
         bound = 1 / math.sqrt(init.calculate_fan_in_and_fan_out(weight)[0])
         init.uniform_(bias, -bound, bound)
+
+
+def check_channels(in_channels: Any, out_channels: Any, layer: str) -> tuple[int, int]:
+    """Both channel counts as positive ints, else a ValueError naming `layer`."""
+    for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{layer}: {name} must be a positive int, got {n!r}")
+    return int(in_channels), int(out_channels)
+
+
+def conv_extra_repr(layer: Any) -> str:
+    """PyTorch's _ConvNd.extra_repr: the settings that differ from their defaults, in its order."""
+    text = (
+        f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, stride={layer.stride}"
+    )
+    dims = len(layer.kernel_size)
+    for name, default in (("padding", 0), ("dilation", 1), ("output_padding", 0)):
+        value = getattr(layer, name, (default,) * dims)
+        if value != (default,) * dims:
+            text += f", {name}={value}"
+    if layer.groups != 1:
+        text += f", groups={layer.groups}"
+    if layer.bias is None:
+        text += ", bias=False"
+    if layer.padding_mode != "zeros":
+        text += f", padding_mode={layer.padding_mode}"
+    return text

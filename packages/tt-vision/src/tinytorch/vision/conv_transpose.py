@@ -25,7 +25,13 @@ from tinytorch.core.allocator import WORKSPACE
 from tinytorch.nn import Module
 from tinytorch.vision.conv import check_conv2d_args, from_chwn, pair, to_chwn
 from tinytorch.vision.conv_general import by_group, fold, grouped_matmul, unfold
-from tinytorch.vision.conv_options import conv_parameters, groups_option, reset_conv_parameters
+from tinytorch.vision.conv_options import (
+    check_channels,
+    conv_extra_repr,
+    conv_parameters,
+    groups_option,
+    reset_conv_parameters,
+)
 
 Pair = tuple[int, int]
 Array = np.ndarray
@@ -189,12 +195,9 @@ class ConvTranspose2d(Module):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"ConvTranspose2d: {name} must be a positive int, got {n!r}")
+        self.in_channels, self.out_channels = check_channels(in_channels, out_channels, "ConvTranspose2d")
         if padding_mode != "zeros":
             raise ValueError(f'ConvTranspose2d: only "zeros" padding mode is supported, got {padding_mode!r}')
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size", "ConvTranspose2d", 1)
         self.stride = pair(stride, "stride", "ConvTranspose2d", 1)
         self.padding = pair(padding, "padding", "ConvTranspose2d", 0)
@@ -245,17 +248,4 @@ class ConvTranspose2d(Module):
         return pads[0], pads[1]
 
     def extra_repr(self) -> str:
-        text = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        )
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
-            text += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+        return conv_extra_repr(self)
