@@ -215,7 +215,8 @@ def test_regression_gradients():
         (
             lambda: F.cross_entropy(Tensor(LOGITS), labels(TARGET), weight=Tensor(WEIGHT[:3])),
             ShapeError,
-            r"cross_entropy \(CrossEntropyLoss\): weight must have one entry per class, shape \(4,\) .* got \(3,\)",
+            r"cross_entropy \(CrossEntropyLoss\): weight must have one entry per class, "
+            r"shape \(4,\) .* got \(3,\)",
         ),
         (
             lambda: F.nll_loss(Tensor(LOGITS), labels(TARGET), weight=Tensor(WEIGHT.astype(np.float32))),
@@ -248,7 +249,8 @@ def test_regression_gradients():
                 Tensor(LOGITS), Tensor(LOGITS), pos_weight=Tensor(WEIGHT[:3])
             ),
             ShapeError,
-            r"binary_cross_entropy_with_logits .*: pos_weight of shape \(3,\) does not broadcast to .* \(5, 4\)",
+            r"binary_cross_entropy_with_logits .*: pos_weight of shape \(3,\) "
+            r"does not broadcast to .* \(5, 4\)",
         ),
         (
             lambda: F.binary_cross_entropy_with_logits(

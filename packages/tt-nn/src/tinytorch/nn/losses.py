@@ -442,6 +442,8 @@ class CrossEntropyLoss(_Loss):
     and `ignore_index` are keyword-only.
     """
 
+    weight: Tensor | None  # a buffer (register_buffer)
+
     def __init__(
         self,
         reduction: str = "mean",
@@ -471,6 +473,8 @@ class NLLLoss(_Loss):
 
     `weight` (C,) (a buffer) and `ignore_index` (keyword-only) as CrossEntropyLoss's."""
 
+    weight: Tensor | None  # a buffer (register_buffer)
+
     def __init__(
         self, reduction: str = "mean", *, weight: Tensor | None = None, ignore_index: int = -100
     ) -> None:
@@ -493,6 +497,9 @@ class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of sigmoid(logits), computed stably from the logits. (*), (*).
 
     `weight` and `pos_weight` (keyword-only buffers) as binary_cross_entropy_with_logits's."""
+
+    weight: Tensor | None  # a buffer (register_buffer)
+    pos_weight: Tensor | None  # a buffer (register_buffer)
 
     def __init__(
         self, reduction: str = "mean", *, weight: Tensor | None = None, pos_weight: Tensor | None = None
