@@ -122,6 +122,19 @@ def test_gradients_of_zero_d_and_zero_size_inputs():
 
 
 @pytest.mark.module05
+def test_a_scan_in_another_float_dtype_computes_the_gradient_in_the_input_dtype():
+    x = Tensor(np.array([0.0, 0.0]), requires_grad=True)  # float64
+    out = tt.cumsum(x, 0, dtype=tt.float32)
+    assert out.dtype == tt.float32
+    out.backward(np.array([1e-6, 1.0], dtype=np.float32))
+    assert x.grad is not None and x.grad.dtype == tt.float64
+    assert x.grad.tolist() == [float(np.float32(1e-6)) + 1.0, 1.0]  # summed in float64
+    y = Tensor(np.array([2.0, 0.0, 3.0]), requires_grad=True)
+    y.cumprod(0, dtype="float32").backward(np.array([1.0, 1.0, 1.0], dtype=np.float32))
+    assert y.grad is not None and y.grad.dtype == tt.float64 and y.grad.tolist() == [1, 8, 0]
+
+
+@pytest.mark.module05
 def test_float32_gradients_keep_their_dtype():
     x = Tensor(np.array([[1.0, 0.0, 2.0], [3.0, 4.0, 0.5]], dtype=np.float32), requires_grad=True)
     (x.cumprod(1).sum() + x.prod(0).sum() + x.cumsum(-1).sum()).backward()

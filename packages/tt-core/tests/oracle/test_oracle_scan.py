@@ -42,9 +42,8 @@ def _input(draw: Any, dtype: np.dtype, zeros: bool) -> tuple[np.ndarray, int]:
 @st.composite
 def scan_case(draw: Any, dtype: np.dtype, op: str) -> Case:
     x, dim = draw(_input(dtype, zeros=op == "cumprod"))
-    # dtype= converts the input first. Only up (or to the same dtype): converting down,
-    # PyTorch computes the input's gradient in the input's dtype, tinytorch in the lower one.
-    to = draw(st.sampled_from([None, dtype, np.dtype(np.float64)]))
+    # dtype= converts the input first; the input's gradient is computed in its own dtype
+    to = draw(st.sampled_from([None, *DTYPES]))
     tt_fn, torch_fn = getattr(tt, op), getattr(torch, op)
     return Case(
         f"{op}(x{x.shape} {x.dtype}, {dim}, dtype={to})",
@@ -58,7 +57,13 @@ def scan_case(draw: Any, dtype: np.dtype, op: str) -> Case:
 def prod_case(draw: Any, dtype: np.dtype) -> Case:
     x, dim = draw(_input(dtype, zeros=True))
     if draw(st.booleans()):  # all elements (PyTorch has no keepdim there)
-        return Case(f"prod(x{x.shape})", lambda a: a.prod(), lambda a: a.prod(), (x,))
+        to = draw(st.sampled_from([None, *DTYPES]))
+        return Case(
+            f"prod(x{x.shape}, dtype={to})",
+            lambda a: a.prod(dtype=to),
+            lambda a: a.prod(dtype=None if to is None else TORCH_DTYPE[to]),
+            (x,),
+        )
     keepdim = draw(st.booleans())
     return Case(
         f"prod(x{x.shape}, {dim}, keepdim={keepdim})",

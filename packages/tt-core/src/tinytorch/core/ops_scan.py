@@ -7,7 +7,9 @@ zero's own gradient is nonzero (the product of the rest); with two or more, ever
 gradient is 0. Both ops compute those cases exactly, as PyTorch does.
 
 Integer and bool inputs give int64 results (as PyTorch), without gradient; pass
-dtype=float32/float64 to get a float result (the input is converted first).
+dtype=float32/float64 to get a float result (the input is converted first). A float
+input scanned in another float dtype gets its gradient computed in its own dtype
+(the upstream gradient is converted before the backward scan), as PyTorch does.
 """
 
 from __future__ import annotations
@@ -26,25 +28,35 @@ def _reverse_cumsum(x: np.ndarray, axis: int) -> np.ndarray:
     return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
 
 
+def _scan_dtype(a: np.ndarray, dtype: np.dtype | None) -> np.dtype:
+    """The dtype a scan computes in: `dtype` if given, else float stays, int/bool -> int64."""
+    if dtype is not None:
+        return dtype
+    return a.dtype if a.dtype.kind == "f" else np.dtype(np.int64)
+
+
 class Cumsum(Function):
-    """Running sum along `dim`."""
+    """Running sum along `dim`, computed in `dtype` (None: see _scan_dtype)."""
 
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, dim: int) -> np.ndarray:
-        ctx.dim = dim
-        return np.cumsum(a, axis=dim, dtype=a.dtype if a.dtype.kind == "f" else np.int64)
+    def forward(ctx: Context, a: np.ndarray, dim: int, dtype: np.dtype | None = None) -> np.ndarray:
+        ctx.meta = (dim, a.dtype)
+        to = _scan_dtype(a, dtype)
+        return np.cumsum(a.astype(to, copy=False), axis=dim, dtype=to)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(_reverse_cumsum(grad, ctx.dim))
+        dim, in_dtype = ctx.meta
+        return np.ascontiguousarray(_reverse_cumsum(grad.astype(in_dtype, copy=False), dim))
 
 
 class Cumprod(Function):
     """Running product along `dim`; exact gradients where the input holds zeros."""
 
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, dim: int) -> np.ndarray:
-        out = np.cumprod(a, axis=dim, dtype=a.dtype if a.dtype.kind == "f" else np.int64)
+    def forward(ctx: Context, a: np.ndarray, dim: int, dtype: np.dtype | None = None) -> np.ndarray:
+        to = _scan_dtype(a, dtype)
+        out = np.cumprod(a.astype(to, copy=False), axis=dim, dtype=to)
         ctx.dim = dim
         ctx.save_for_backward(a, out)
         return out
@@ -53,11 +65,12 @@ class Cumprod(Function):
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         a, out = ctx.saved_tensors
         dim = ctx.dim
-        if a.size == 0:  # nothing to scan (argmax below needs a nonempty dim)
-            return np.zeros_like(grad)
+        grad, out = grad.astype(a.dtype, copy=False), out.astype(a.dtype, copy=False)  # in a's dtype
+        if a.shape[dim] <= 1:  # out = a (or nothing): the gradient passes unchanged
+            return grad
         # d out[j] / d a[k] = prod of a[i] for i <= j, i != k (for j >= k). Before the
-        # first zero z of a row that is out[j] / a[k]; at z it is the running product
-        # with a[z] replaced by 1; after z every such product contains a[z] = 0.
+        # first zero z of a row that is out[j] / a[k]; at z it is out[z-1] times the
+        # running product of the factors after z; after z each such product holds a[z] = 0.
         zero = a == 0
         first = np.argmax(zero, axis=dim, keepdims=True)  # first zero (0 when none)
         has_zero = np.any(zero, axis=dim, keepdims=True)
@@ -67,9 +80,11 @@ class Cumprod(Function):
         g = np.where(before, _reverse_cumsum(grad * out, dim) / safe, 0)
         if np.any(has_zero):
             at_zero = has_zero & (pos == first)
-            partial = np.cumprod(np.where(at_zero, 1, a), axis=dim)  # a[z] taken out
+            prev = np.take_along_axis(out, np.maximum(first - 1, 0), axis=dim)  # out[z-1]
+            after = np.cumprod(np.where(pos <= first, 1, a), axis=dim)  # factors after z
+            partial = np.where(first > 0, prev, 1) * after  # read at j >= z only
             g = np.where(at_zero, _reverse_cumsum(grad * partial, dim), g)
-        return g.astype(grad.dtype, copy=False)
+        return g.astype(a.dtype, copy=False)
 
 
 class Prod(Function):
@@ -105,10 +120,13 @@ def _scan(fn: type[Function], input: Tensor, dim: int, dtype: Any, op: str) -> T
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
     d = norm_dim(input, dim, op)
-    x = _with_dtype(input, dtype)
+    to = None if dtype is None else as_dtype(dtype)
+    x = input
+    if to is not None and (to.kind != "f" or x.dtype.kind != "f"):
+        x, to = x.to(to), None  # to or from int/bool: convert first (no gradient crosses)
     if x.ndim == 0:  # a scan of one element is itself
-        return fn.apply(x.reshape(1), dim=0).reshape(())
-    return fn.apply(x, dim=d)
+        return fn.apply(x.reshape(1), dim=0, dtype=to).reshape(())
+    return fn.apply(x, dim=d, dtype=to)
 
 
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
