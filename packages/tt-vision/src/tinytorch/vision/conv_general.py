@@ -106,7 +106,10 @@ def grouped_matmul(a: Array, b: Array, groups: int, transpose_a: bool = False) -
     ag = by_group(a, groups)
     if transpose_a:
         ag = ag.transpose(0, 2, 1)
-    out = np.matmul(ag, by_group(b, groups))  # (G, M, N)
+    bg = by_group(b, groups)
+    # a sum over one term (a depthwise conv's backward: one filter per group) is an outer
+    # product; NumPy's batched matmul does it ~6x slower than a broadcast multiply
+    out = ag * bg if ag.shape[2] == 1 else np.matmul(ag, bg)  # (G, M, N)
     return out.reshape(out.shape[0] * out.shape[1], out.shape[2])
 
 
