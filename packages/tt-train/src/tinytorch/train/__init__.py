@@ -2,10 +2,11 @@
 
 Import paths mirror PyTorch's where PyTorch has one:
 
-- `tinytorch.train.optim`: `SGD`, `Adam`, `AdamW`, `Optimizer`, `clip_grad_norm_`
-  (`torch.optim`, `torch.nn.utils.clip_grad_norm_`)
+- `tinytorch.train.optim`: `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `Optimizer`,
+  `clip_grad_norm_` (`torch.optim`, `torch.nn.utils.clip_grad_norm_`)
 - `tinytorch.train.optim.lr_scheduler`: `StepLR`, `ExponentialLR`,
-  `CosineAnnealingLR`, `CosineWarmup`, `ReduceLROnPlateau` (`torch.optim.lr_scheduler`)
+  `CosineAnnealingLR`, `CosineWarmup`, `ReduceLROnPlateau`, `LambdaLR`, `LinearLR`,
+  `SequentialLR`, `OneCycleLR` (`torch.optim.lr_scheduler`)
 - `tinytorch.train.data`: `Dataset`, `TensorDataset`, `Subset`, `DataLoader`,
   `random_split`, `default_collate` (`torch.utils.data`)
 - `tinytorch.train.Trainer`, `EarlyStopping`, `Callback`, `save_checkpoint`,
@@ -22,13 +23,17 @@ from tinytorch.train.callbacks import Callback, EarlyStopping
 from tinytorch.train.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from tinytorch.train.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 from tinytorch.train.metrics import accuracy
-from tinytorch.train.optim import SGD, Adam, AdamW, Optimizer, clip_grad_norm_, lr_scheduler
+from tinytorch.train.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm_, lr_scheduler
 from tinytorch.train.optim.lr_scheduler import (
     CosineAnnealingLR,
     CosineWarmup,
     ExponentialLR,
+    LambdaLR,
+    LinearLR,
     LRScheduler,
+    OneCycleLR,
     ReduceLROnPlateau,
+    SequentialLR,
     StepLR,
 )
 from tinytorch.train.trainer import Trainer
@@ -37,6 +42,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "SGD",
+    "Adagrad",
     "Adam",
     "AdamW",
     "Callback",
@@ -49,8 +55,13 @@ __all__ = [
     "EarlyStopping",
     "ExponentialLR",
     "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "OneCycleLR",
     "Optimizer",
+    "RMSprop",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
     "Subset",
     "TensorDataset",
