@@ -287,6 +287,12 @@ def test_regression_gradients():
             r"huber_loss \(HuberLoss\): target has dtype float32 but input has float64",
         ),
         (lambda: nn.L1Loss("max"), ValueError, "L1Loss: reduction must be"),
+        (
+            lambda: F.cross_entropy(Tensor(LOGITS), labels(TARGET), Tensor(WEIGHT)),
+            TypeError,
+            r"cross_entropy .*: got a Tensor where reduction goes; pass a class weight as weight=",
+        ),
+        (lambda: nn.NLLLoss(Tensor(WEIGHT)), TypeError, "NLLLoss: got a Tensor where reduction goes"),
     ],
 )
 def test_bad_input_is_a_clear_error(call, error, match):

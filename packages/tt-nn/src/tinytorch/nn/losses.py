@@ -155,6 +155,8 @@ class BCEWithLogits(Function):
 
 
 def check_reduction(reduction: str, name: str) -> str:
+    if isinstance(reduction, Tensor):  # PyTorch's positional weight: keyword-only here
+        raise TypeError(f"{name}: got a Tensor where reduction goes; pass a class weight as weight=...")
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return reduction
