@@ -1,5 +1,6 @@
-"""The given factories (torch's names and rules): zeros_like/ones_like/full_like/empty(_like),
-eye, linspace, arange with float steps. Shapes, dtypes, values and errors (module 02).
+"""The given factories of issue 15 (torch's names and rules): zeros_like/ones_like/
+full_like/empty(_like), eye, linspace, arange with float steps. Shapes, dtypes, values and
+errors (module 02). zeros/ones/full/rand/randn and arange's basics are in test_tensor.py.
 """
 
 import math
@@ -10,8 +11,9 @@ import pytest
 import tinytorch.core as tt
 from tinytorch.core import ArgumentError, DTypeError, ShapeError, Tensor
 
+pytestmark = pytest.mark.module02
 
-@pytest.mark.module02
+
 def test_like_factories_copy_shape_and_dtype():
     base = Tensor(np.ones((2, 0, 3)))  # float64, 0-size
     for fn in (tt.zeros_like, tt.ones_like, tt.empty_like):
@@ -30,7 +32,6 @@ def test_like_factories_copy_shape_and_dtype():
     assert out.requires_grad and out.is_leaf and not np.shares_memory(out.data, x.data)
 
 
-@pytest.mark.module02
 def test_empty_shapes_and_dtype():
     assert tt.empty(2, 3).shape == (2, 3) and tt.empty(2, 3).dtype == tt.float32
     assert tt.empty((4,)).shape == (4,) and tt.empty([1, 0]).shape == (1, 0)
@@ -38,17 +39,16 @@ def test_empty_shapes_and_dtype():
     assert tt.empty(2, requires_grad=True).requires_grad
 
 
-@pytest.mark.module02
 def test_eye():
     np.testing.assert_array_equal(tt.eye(3).data, np.eye(3))
     assert tt.eye(3).dtype == tt.float32
     assert tt.eye(3, 1).tolist() == [[1], [0], [0]]
+    assert tt.eye(2, 3).tolist() == [[1, 0, 0], [0, 1, 0]]
     assert tt.eye(0).shape == (0, 0) and tt.eye(2, 0).shape == (2, 0)
     assert tt.eye(2, dtype=tt.bool_).tolist() == [[True, False], [False, True]]
     assert tt.eye(2, dtype=tt.float64, requires_grad=True).requires_grad
 
 
-@pytest.mark.module02
 def test_linspace_includes_both_endpoints():
     out = tt.linspace(-1, 1, 5)
     assert out.dtype == tt.float32 and out.tolist() == [-1, -0.5, 0, 0.5, 1]
@@ -63,7 +63,6 @@ def test_linspace_includes_both_endpoints():
     assert ints.dtype == tt.int64 and ints.tolist() == [-5, -1, 1, 5]
 
 
-@pytest.mark.module02
 def test_arange_float_steps_length_rule():
     # ceil((end - start) / step) values, each start + i * step (no accumulated rounding)
     for start, end, step in [
@@ -88,27 +87,39 @@ def test_arange_float_steps_length_rule():
     assert tt.arange(np.int64(3)).tolist() == [0, 1, 2]
 
 
-@pytest.mark.module02
-def test_factory_errors_name_the_op_and_value():
-    with pytest.raises(ArgumentError, match=r"arange: step must not be zero"):
-        tt.arange(0, 1, 0.0)
-    with pytest.raises(ArgumentError, match=r"inconsistent with step sign \(start=1, end=0, step=0.5\)"):
-        tt.arange(1, 0, 0.5)
-    with pytest.raises(ArgumentError, match=r"arange: start must be finite, got nan"):
-        tt.arange(float("nan"), 1.0)
-    with pytest.raises(TypeError, match=r"arange: step must be a number, got NoneType"):
-        tt.arange(0.0, 1.0, None)
-    with pytest.raises(ArgumentError, match=r"linspace: number of steps must be non-negative, got -2"):
-        tt.linspace(0, 1, -2)
-    with pytest.raises(TypeError, match=r"linspace: steps must be an int, got bool"):
-        tt.linspace(0, 1, True)
-    with pytest.raises(ShapeError, match=r"eye: negative dimension -2 in shape \(3, -2\)"):
-        tt.eye(3, -2)
-    with pytest.raises(ShapeError, match=r"empty: negative dimension -1 in shape \(2, -1\)"):
-        tt.empty(2, -1)
-    with pytest.raises(TypeError, match=r"ones_like: expected a Tensor, got list"):
-        tt.ones_like([1.0])
-    with pytest.raises(TypeError, match=r"unsupported dtype"):
-        tt.zeros_like(Tensor([1.0]), dtype="float16")
-    with pytest.raises(DTypeError, match=r"requires_grad: only floating-point tensors"):
-        tt.eye(2, dtype=tt.int64, requires_grad=True)
+@pytest.mark.parametrize(
+    ("fn", "error", "message"),
+    [
+        (lambda: tt.arange(0, 1, 0.0), ArgumentError, r"arange: step must not be zero"),
+        (
+            lambda: tt.arange(1, 0, 0.5),
+            ArgumentError,
+            r"inconsistent with step sign \(start=1, end=0, step=0.5\)",
+        ),
+        (lambda: tt.arange(0, 5, -1), ArgumentError, r"arange: upper bound and larger bound inconsistent"),
+        (lambda: tt.arange(float("nan"), 1.0), ArgumentError, r"arange: start must be finite, got nan"),
+        (lambda: tt.arange(0, math.inf), ArgumentError, r"arange: end must be finite"),
+        (lambda: tt.arange(0.0, 1.0, None), TypeError, r"arange: step must be a number, got NoneType"),
+        (lambda: tt.arange("a"), TypeError, r"arange: end must be a number"),
+        (
+            lambda: tt.linspace(0, 1, -2),
+            ArgumentError,
+            r"linspace: number of steps must be non-negative, got -2",
+        ),
+        (lambda: tt.linspace(0, 1, True), TypeError, r"linspace: steps must be an int, got bool"),
+        (lambda: tt.linspace(0, 1, 2.5), TypeError, r"linspace: steps must be an int"),
+        (lambda: tt.eye(3, -2), ShapeError, r"eye: negative dimension -2 in shape \(3, -2\)"),
+        (lambda: tt.empty(2, -1), ShapeError, r"empty: negative dimension -1 in shape \(2, -1\)"),
+        (lambda: tt.ones_like([1.0]), TypeError, r"ones_like: expected a Tensor, got list"),
+        (lambda: tt.zeros_like(np.ones(2)), TypeError, r"zeros_like: expected a Tensor"),
+        (lambda: tt.zeros_like(Tensor([1.0]), dtype="float16"), TypeError, r"unsupported dtype"),
+        (
+            lambda: tt.eye(2, dtype=tt.int64, requires_grad=True),
+            DTypeError,
+            r"requires_grad: only floating-point",
+        ),
+    ],
+)
+def test_factory_errors_name_the_op_and_value(fn, error, message):
+    with pytest.raises(error, match=message):
+        fn()

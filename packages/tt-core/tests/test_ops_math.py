@@ -1,7 +1,10 @@
-"""Module 02: values, dtypes and errors of issue 15's given ops: elementwise math
-(ops_math.py), the new reductions and factories. Expected values are written out or
-computed with the math module. Scalar promotion, index placement, clip, var/std without
-degrees of freedom, where with scalars and flatten are in test_promotion.py.
+"""Elementwise math (ops_math.py, given code of issue 15): sin, cos, erf, rsqrt,
+log2/log10/log1p/expm1, floor/ceil/round/trunc/sign, isnan/isinf/isfinite, % and //, lerp.
+
+Forward values, dtypes, edge shapes and errors (module 02); gradients by gradcheck in
+float64 and the zero gradient of the piecewise-constant ops (module 05). Expected values
+are written out or computed with the math module. Scalar promotion is in
+test_promotion.py, the reductions in test_reductions.py, the factories in test_factories.py.
 """
 
 import math
@@ -12,11 +15,22 @@ import pytest
 import tinytorch.core as tt
 from tinytorch.core import ArgumentError, DTypeError, Tensor
 
-pytestmark = pytest.mark.module02
-
+RNG = np.random.default_rng(7)
 X = [-2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.5]
 
 
+def f64(values, requires_grad: bool = True) -> Tensor:
+    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=requires_grad)
+
+
+def ints(values) -> Tensor:
+    return Tensor(np.asarray(values, dtype=np.int64))
+
+
+# ------------------------------------------------------------------- forward
+
+
+@pytest.mark.module02
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(
     ("name", "ref", "values"),
@@ -45,134 +59,207 @@ def test_elementwise_values_and_dtype(name, ref, values, dtype):
         )
 
 
+@pytest.mark.module02
+def test_erf_and_rsqrt_at_the_edges_of_their_domain():
+    e = tt.erf(f64([np.inf, -np.inf], requires_grad=False))
+    assert e.tolist() == [1.0, -1.0]
+    out = tt.rsqrt(Tensor([4.0, 0.25, 0.0, -1.0]))
+    np.testing.assert_allclose(out.data[:2], [0.5, 2.0])
+    assert out.data[2] == np.inf and np.isnan(out.data[3])
+
+
+@pytest.mark.module02
+def test_round_with_decimals():
+    np.testing.assert_allclose(Tensor([1.2345, -0.0051]).round(2).data, [1.23, -0.01])
+    np.testing.assert_allclose(tt.round(Tensor([1234.0]), decimals=-2).data, [1200])
+
+
+@pytest.mark.module02
+def test_dtypes_follow_pytorch():
+    i = ints([-2, 0, 3])
+    for op in (tt.sin, tt.cos, tt.erf, tt.rsqrt, tt.log2, tt.log10, tt.log1p, tt.expm1):
+        assert op(i).dtype == tt.float32, op.__name__  # int -> PyTorch's default float dtype
+        assert op(f64([1.0], requires_grad=False)).dtype == tt.float64, op.__name__
+    np.testing.assert_allclose(tt.sin(i).data, np.sin([-2.0, 0.0, 3.0]), rtol=1e-6)
+    for op in (tt.floor, tt.ceil, tt.round, tt.trunc, tt.sign):  # ints stay ints
+        out = op(i)
+        assert out.dtype == tt.int64, op.__name__
+    assert tt.floor(i).tolist() == [-2, 0, 3] and tt.sign(i).tolist() == [-1, 0, 1]
+    flags = Tensor(np.array([True, False]))
+    assert tt.sign(flags).dtype == tt.bool_ and tt.sign(flags).tolist() == [True, False]
+    assert tt.sin(flags).dtype == tt.float32
+    assert tt.floor(Tensor([1.5])).dtype == tt.float32
+
+
+@pytest.mark.module02
 def test_isnan_isinf_isfinite():
-    x = Tensor([0.0, np.nan, np.inf, -np.inf, -1.0])
+    x = Tensor([1.0, np.nan, np.inf, -np.inf, 0.0])
     assert tt.isnan(x).tolist() == [False, True, False, False, False]
     assert x.isinf().tolist() == [False, False, True, True, False]
     assert tt.isfinite(x).tolist() == [True, False, False, False, True]
-    assert tt.isnan(x).dtype == np.bool_ and not tt.isnan(Tensor([1.0], requires_grad=True)).requires_grad
-    assert tt.isfinite(tt.arange(3)).tolist() == [True] * 3
+    assert tt.isnan(x).dtype == tt.bool_
+    assert tt.isfinite(ints([1, 2])).tolist() == [True, True]
+    y = Tensor([np.nan, 1.0], requires_grad=True)
+    assert tt.isnan(y).grad_fn is None and not tt.isnan(y).requires_grad
 
 
+@pytest.mark.module02
 def test_remainder_and_floor_divide_follow_pythons_signs():
     a, b = [-7, 7, -7, 7, 5], [2, -2, -2, 2, 3]
     assert (tt.arange(0) % 2).dtype == np.int64
-    assert (Tensor(np.array(a)) % Tensor(np.array(b))).tolist() == [x % y for x, y in zip(a, b, strict=True)]
-    assert (Tensor(np.array(a)) // Tensor(np.array(b))).tolist() == [
-        x // y for x, y in zip(a, b, strict=True)
-    ]
+    assert (ints(a) % ints(b)).tolist() == [x % y for x, y in zip(a, b, strict=True)]  # not C's fmod
+    assert (ints(a) // ints(b)).tolist() == [x // y for x, y in zip(a, b, strict=True)]
     af, bf = [-7.5, 7.5, -7.5, 0.25], [2.0, -2.0, -2.0, 0.75]
     assert (Tensor(af) % Tensor(bf)).tolist() == [x % y for x, y in zip(af, bf, strict=True)]
     assert (Tensor(af) // Tensor(bf)).tolist() == [x // y for x, y in zip(af, bf, strict=True)]
-    assert (10 % Tensor(np.array([3, -3]))).tolist() == [1, -2]
-    assert (10 // Tensor(np.array([3, -3]))).tolist() == [3, -4]
-    assert (Tensor([5.0, -5.0]) % 0.0).isnan().all().item()
+    assert (10 % ints([3, -3])).tolist() == [1, -2]  # reflected
+    assert (10 // ints([3, -3])).tolist() == [3, -4]
+    assert (ints([-7, 7]) // 2).dtype == tt.int64
+    assert (ints([7]) % 2.5).dtype == tt.float32  # an int tensor with a float: float32
+    assert (Tensor([5.0, -5.0]) % 0.0).isnan().all().item()  # float % 0 is nan, as PyTorch
     assert (Tensor([5.0, -5.0]) // 0.0).tolist() == [math.inf, -math.inf]
-    assert tt.remainder(Tensor(np.array([5, 6])), 4).tolist() == [1, 2]
+    assert tt.remainder(ints([5, 6]), 4).tolist() == [1, 2]
     assert tt.floor_divide(7.5, Tensor([2.0])).tolist() == [3.0]
 
 
+@pytest.mark.module02
+def test_lerp_values_and_broadcasting():
+    start, end = Tensor([0.0, 10.0]), Tensor([10.0, 20.0])
+    assert tt.lerp(start, end, 0.25).tolist() == [2.5, 12.5]
+    assert start.lerp(end, Tensor([0.0, 1.0])).tolist() == [0, 20]
+    assert start.lerp(end, Tensor([2.0, -1.0])).tolist() == [20, 0]  # weights outside [0, 1]
+    out = tt.lerp(tt.zeros(3, 1), Tensor([1.0, 2.0]), Tensor([[0.5], [1.0], [0.0]]))
+    assert out.shape == (3, 2)
+    assert out.tolist() == [[0.5, 1.0], [1.0, 2.0], [0.0, 0.0]]
+
+
+@pytest.mark.module02
+def test_edge_shapes_zero_size_and_zero_d():
+    empty = Tensor(np.ones((2, 0, 3)))
+    for op in (tt.sin, tt.erf, tt.floor, tt.isnan, tt.log1p, tt.sign):
+        assert op(empty).shape == (2, 0, 3), op.__name__
+    assert (empty % 2.0).shape == (2, 0, 3) and (empty // 2.0).shape == (2, 0, 3)
+    assert tt.lerp(empty, empty, 0.5).shape == (2, 0, 3)
+    scalar = Tensor(0.5)
+    assert tt.erf(scalar).shape == () and tt.round(scalar).shape == ()
+    assert (Tensor(7.0) % 4.0).item() == 3.0 and (Tensor(7.0) // 4.0).item() == 1.0
+
+
+# -------------------------------------------------------------------- errors
+
+
+@pytest.mark.module02
 @pytest.mark.parametrize(
-    "fn", [lambda t: t % 0, lambda t: t // 0, lambda t: 3 % (t * 0), lambda t: t.remainder(t - t)]
+    ("fn", "op"),
+    [
+        (lambda t: t % 0, "remainder"),
+        (lambda t: t // 0, "floor_divide"),
+        (lambda t: 3 % (t * 0), "remainder"),
+        (lambda t: t.remainder(t - t), "remainder"),
+        (lambda t: tt.floor_divide(t, ints([1, 0, 1])), "floor_divide"),
+    ],
 )
-def test_integer_division_by_zero_is_an_error(fn):
-    with pytest.raises(ArgumentError, match="integer division by zero"):
+def test_integer_division_by_zero_is_an_error(fn, op):
+    with pytest.raises(ArgumentError, match=rf"^{op}: integer division by zero"):
         fn(tt.arange(3))
 
 
-def test_lerp():
-    start, end = Tensor([1.0, 2.0]), Tensor([3.0, 6.0])
-    assert tt.lerp(start, end, 0.5).tolist() == [2.0, 4.0]
-    assert start.lerp(end, Tensor([0.0, 2.0])).tolist() == [1.0, 10.0]
-    with pytest.raises(TypeError, match="lerp: start and end must be Tensors"):
-        tt.lerp(1.0, end, 0.5)
-    with pytest.raises(DTypeError, match="lerp: start and end must be floating-point"):
-        tt.lerp(tt.arange(2), end, 0.5)
+@pytest.mark.module02
+def test_math_errors_name_the_op_and_the_dtypes():
+    with pytest.raises(DTypeError, match=r"round: decimals=2 needs a floating-point tensor, got int64"):
+        ints([1]).round(2)
+    with pytest.raises(DTypeError, match=r"lerp: start and end must be floating-point tensors, got int64"):
+        tt.lerp(ints([1]), ints([2]), 0.5)
+    with pytest.raises(TypeError, match=r"lerp: start and end must be Tensors, got ndarray"):
+        tt.lerp(np.zeros(2), Tensor([1.0, 2.0]), 0.5)
+    with pytest.raises(TypeError, match=r"lerp: start and end must be Tensors"):
+        tt.lerp(1.0, Tensor([1.0]), 0.5)
+    with pytest.raises(TypeError, match=r"remainder: at least one operand must be a Tensor"):
+        tt.remainder(7, 2)
 
 
-def test_rounding_keeps_int_tensors():
-    x = Tensor(np.array([-2, 0, 3]))
-    for fn in (tt.floor, tt.ceil, tt.round, tt.trunc, tt.sign):
-        out = fn(x)
-        assert out.dtype == np.int64
-    assert tt.sign(x).tolist() == [-1, 0, 1]
-    assert tt.floor(x).tolist() == [-2, 0, 3]
-    with pytest.raises(DTypeError, match="round: decimals=1 needs a floating-point tensor"):
-        x.round(decimals=1)
+# ----------------------------------------------------------------- gradients
 
 
-# ------------------------------------------------------------- reductions
-
-
-def test_new_reductions():
-    x = Tensor([[1.0, -4.0, 0.0], [2.0, 2.0, -2.0]])
-    np.testing.assert_allclose(x.std().item(), np.std(x.data, ddof=1), rtol=1e-6)
-    np.testing.assert_allclose(x.std(dim=1, correction=0).data, np.std(x.data, axis=1), rtol=1e-6)
-    assert x.any().item() and not x.all().item()
-    assert x.all(dim=1).tolist() == [False, True] and x.any(axis=0, keepdims=True).shape == (1, 3)
-    assert x.argmin().item() == 1 and x.argmin(dim=1).tolist() == [1, 2] and x.argmin(1, True).shape == (2, 1)
-    np.testing.assert_allclose(x.logsumexp(dim=1).data, np.log(np.exp(x.data).sum(1)), rtol=1e-6)
-    assert Tensor([1000.0, 1000.0]).logsumexp().item() == pytest.approx(1000 + math.log(2))
-    assert Tensor([-math.inf, -math.inf]).logsumexp().item() == -math.inf
-    assert tt.zeros(0).logsumexp().item() == -math.inf
-    assert x.norm().item() == pytest.approx(math.sqrt(29))
-    assert x.norm(1).item() == 11 and x.norm(math.inf).item() == 4 and x.norm(-math.inf).item() == 0
-    assert x.norm(0, dim=1).tolist() == [2, 3]
-    assert x.norm(3, dim=-1, keepdim=True).shape == (2, 1)
-    with pytest.raises(ArgumentError, match="norm: unsupported p='nuc'"):
-        x.norm("nuc")
-
-
-def test_dim_and_keepdim_aliases():
-    x = Tensor(np.arange(6.0).reshape(2, 3))
-    assert x.sum(dim=1, keepdim=True).tolist() == [[3.0], [12.0]]
-    assert x.mean(dim=0).tolist() == [1.5, 2.5, 3.5]
-    assert x.max(dim=-1).tolist() == [2.0, 5.0]  # values only (PyTorch: values and indices)
-    assert x.min(dim=0, keepdim=True).shape == (1, 3)
-    assert x.var(dim=1, unbiased=False).tolist() == pytest.approx([2 / 3, 2 / 3])
-    assert x.argmax(dim=1).tolist() == [2, 2]
-    with pytest.raises(ArgumentError, match="sum: got both axis=0 and dim=1"):
-        x.sum(0, dim=1)
-    with pytest.raises(ArgumentError, match="mean: got both keepdims and keepdim"):
-        x.mean(keepdims=True, keepdim=True)
-
-
-# -------------------------------------------------------------- factories
-
-
-def test_factories():
-    assert tt.eye(2, 3).tolist() == [[1, 0, 0], [0, 1, 0]] and tt.eye(2).dtype == np.float32
-    assert tt.eye(2, dtype="int64").dtype == np.int64
-    assert tt.linspace(0, 1, 5).tolist() == [0, 0.25, 0.5, 0.75, 1]
-    assert tt.linspace(0, 1, 1).tolist() == [0] and tt.linspace(0, 1, 0).shape == (0,)
-    a = tt.arange(0, 1, 0.3)
-    assert a.dtype == np.float32 and a.tolist() == pytest.approx([0, 0.3, 0.6, 0.9])
-    assert tt.arange(0.5, 3).tolist() == [0.5, 1.5, 2.5]
-    assert tt.arange(1, -1, -0.5).tolist() == [1, 0.5, 0, -0.5]
-    assert tt.arange(5).dtype == np.int64 and tt.arange(1, 10, 3).tolist() == [1, 4, 7]
-    assert len(tt.arange(-1, 1, 0.1)) == math.ceil((1 - -1) / 0.1)
-    i = tt.arange(3)
-    assert tt.zeros_like(i).dtype == np.int64 and tt.ones_like(i, dtype="float64").dtype == np.float64
-    assert (
-        tt.full_like(i, 2.75).tolist() == [2, 2, 2] and tt.full_like(tt.ones(2), 2.75).tolist() == [2.75] * 2
-    )
-    assert tt.empty(2, 3).shape == (2, 3) and tt.empty_like(i).dtype == np.int64
-    assert tt.zeros_like(tt.ones(2), requires_grad=True).requires_grad
-
-
+@pytest.mark.module05
 @pytest.mark.parametrize(
-    ("fn", "error", "message"),
+    ("name", "low", "high"),
     [
-        (lambda: tt.arange(0, 1, 0), ArgumentError, "arange: step must not be zero"),
-        (lambda: tt.arange(0, 5, -1), ArgumentError, "arange: upper bound and larger bound inconsistent"),
-        (lambda: tt.arange(0, math.inf), ArgumentError, "arange: end must be finite"),
-        (lambda: tt.arange("a"), TypeError, "arange: end must be a number"),
-        (lambda: tt.linspace(0, 1, -1), ArgumentError, "linspace: number of steps must be non-negative"),
-        (lambda: tt.linspace(0, 1, 2.5), TypeError, "linspace: steps must be an int"),
-        (lambda: tt.eye(-1), ValueError, "eye: negative dimension -1"),
-        (lambda: tt.zeros_like(np.ones(2)), TypeError, "zeros_like: expected a Tensor"),
+        ("sin", -3, 3),
+        ("cos", -3, 3),
+        ("erf", -2.5, 2.5),
+        ("rsqrt", 0.2, 3),
+        ("log2", 0.2, 3),
+        ("log10", 0.2, 3),
+        ("log1p", -0.8, 3),
+        ("expm1", -2, 2),
     ],
 )
-def test_factory_errors(fn, error, message):
-    with pytest.raises(error, match=message):
-        fn()
+def test_unary_gradcheck(name, low, high):
+    x = f64(RNG.uniform(low, high, (3, 4)))
+    assert tt.gradcheck(getattr(tt, name), x)
+    assert tt.gradcheck(lambda a: getattr(a, name)(), f64(RNG.uniform(low, high, ())))  # 0-d
+
+
+@pytest.mark.module05
+def test_erf_gradient_is_its_density():
+    x = f64([0.0, 1.0, -2.0])
+    tt.erf(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 / math.sqrt(math.pi) * np.exp(-(x.data**2)), rtol=1e-12)
+
+
+@pytest.mark.module05
+def test_remainder_gradcheck_both_sides_broadcast():
+    b = f64([[0.7], [1.3], [-0.9]])  # (3, 1), broadcast against a's (3, 4)
+    whole = RNG.integers(-3, 4, (3, 4))
+    frac = RNG.uniform(0.2, 0.8, (3, 4))  # a / b away from the jumps of floor
+    a = f64(b.data * (whole + frac))
+    assert tt.gradcheck(lambda x, y: x % y, a, b)
+    assert tt.gradcheck(tt.remainder, a, b)
+    assert tt.gradcheck(lambda x: tt.remainder(x, 0.7), a)
+    assert tt.gradcheck(lambda y: 2.25 % y, f64([1.0, -1.0, 0.875, 2.0]))  # reflected
+    a.grad = b.grad = None
+    (a % b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, np.ones((3, 4)))
+    np.testing.assert_allclose(b.grad.data, -np.floor(a.data / b.data).sum(1, keepdims=True))
+
+
+@pytest.mark.module05
+def test_lerp_gradcheck_start_end_and_weight():
+    start, end = f64(RNG.standard_normal((2, 3))), f64(RNG.standard_normal((3,)))
+    weight = f64(RNG.uniform(0, 1, (2, 1)))
+    assert tt.gradcheck(tt.lerp, start, end, weight)
+    assert tt.gradcheck(lambda s, e: s.lerp(e, 0.3), start, end)
+
+
+@pytest.mark.module05
+@pytest.mark.parametrize(
+    "fn",
+    [
+        tt.floor,
+        tt.ceil,
+        tt.round,
+        tt.trunc,
+        tt.sign,
+        lambda a: a.round(decimals=1),
+        lambda a: a // 0.75,
+        lambda a: tt.floor_divide(a, a * 0 + 2),
+    ],
+    ids=["floor", "ceil", "round", "trunc", "sign", "round_decimals", "floordiv", "floor_divide"],
+)
+def test_piecewise_constant_ops_have_zero_gradient(fn):
+    x = f64([-1.5, -0.2, 0.0, 0.5, 2.0])  # also at the jumps, as PyTorch
+    out = fn(x)
+    assert out.requires_grad
+    (out * Tensor(np.arange(5.0))).sum().backward()
+    assert x.grad is not None and x.grad.dtype == tt.float64
+    np.testing.assert_array_equal(x.grad.data, np.zeros(5))
+    assert tt.gradcheck(fn, f64([-1.3, -0.2, 0.4, 1.6]))  # away from the jumps
+
+
+@pytest.mark.module05
+def test_floor_divide_has_zero_gradient_for_both_sides():
+    a, b = f64([[7.0, -7.0]]), f64([[2.0], [3.0]])
+    (a // b).sum().backward()
+    assert a.grad.shape == (1, 2) and b.grad.shape == (2, 1)
+    assert not a.grad.data.any() and not b.grad.data.any()

@@ -1,25 +1,33 @@
 """Module 02: PyTorch's type promotion with Python scalars (int tensor + 0.5 is float32,
-int / int is float32, exp of ints is float32; mixed tensor dtypes and mean/var/std of ints
-are errors, as in PyTorch), where the index arrays' dims go when an index mixes ints,
-slices and arrays, clip(min > max), var/std without degrees of freedom, where with two
-scalars, flatten(start_dim, end_dim). Given code (issue 15); expected values written out.
+int / int is float32, exp of ints is float32; mixed tensor dtypes are errors naming the op,
+as in PyTorch), where the index arrays' dims go when an index mixes ints, slices and
+arrays, clip(min > max), where with scalars, flatten(start_dim, end_dim). Given code
+(issue 15); expected values written out.
+
+Forward values and errors (module 02), gradients (module 05).
 """
 
 import math
-import warnings
 
 import numpy as np
 import pytest
 
 import tinytorch.core as tt
-from tinytorch.core import ArgumentError, DimensionError, DTypeError, Tensor
+from tinytorch.core import ArgumentError, DimensionError, DTypeError, Tensor, gradcheck
 
-pytestmark = pytest.mark.module02
+RNG = np.random.default_rng(3)
+X_SHAPE = (2, 5, 6, 5, 3, 4)
+D = RNG.integers(0, 5, (2, 1, 1, 5, 1, 1))  # repeated values: their gradients must add
+
+
+def leaf(*shape: int) -> Tensor:
+    return Tensor(RNG.uniform(-2, 2, size=shape), requires_grad=True)
 
 
 # ---------------------------------------------------------------- promotion
 
 
+@pytest.mark.module02
 @pytest.mark.parametrize(
     ("fn", "dtype", "values"),
     [
@@ -55,6 +63,7 @@ def test_int_and_bool_tensors_promote_as_pytorch(fn, dtype, values):
     np.testing.assert_allclose(np.atleast_1d(out.data), values, rtol=1e-6)
 
 
+@pytest.mark.module02
 def test_float_tensors_keep_their_dtype_with_python_scalars():
     for dtype in ("float32", "float64"):
         x = tt.ones(2, dtype=dtype)
@@ -62,31 +71,44 @@ def test_float_tensors_keep_their_dtype_with_python_scalars():
             assert out.dtype == np.dtype(dtype)
 
 
-def test_mixed_tensor_dtypes_still_raise():
-    with pytest.raises(DTypeError, match=r"mixed dtypes \(float32, float64\)"):
-        tt.ones(2) + tt.ones(2, dtype="float64")
-    with pytest.raises(DTypeError, match="mixed dtypes"):
-        tt.ones(2) / tt.arange(2)
-    with pytest.raises(
-        DTypeError, match=r"mean: expected a floating-point tensor, got int64.*x.float\(\).mean\(\)"
-    ):
-        tt.arange(3).mean()
-    with pytest.raises(DTypeError, match="std: expected a floating-point tensor, got bool"):
-        (tt.arange(3) > 0).std()
+@pytest.mark.module02
+@pytest.mark.parametrize(
+    ("op", "name"),
+    [
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: a - b, "sub"),
+        (lambda a, b: a * b, "mul"),
+        (lambda a, b: a / b, "div"),
+        (lambda a, b: a**b, "pow"),
+        (lambda a, b: a % b, "remainder"),
+        (lambda a, b: tt.maximum(a, b), "maximum"),
+    ],
+)
+def test_mixing_tensor_dtypes_raises_naming_the_op(op, name):
+    a32, b64 = Tensor([1.0, 2.0]), Tensor(np.array([3.0, 4.0]))
+    with pytest.raises(DTypeError, match=rf"^{name}: mixed dtypes \(float32, float64\)"):
+        op(a32, b64)
+    with pytest.raises(DTypeError, match=rf"^{name}: mixed dtypes \(float64, float32\)"):
+        op(b64, a32)
+    with pytest.raises(RuntimeError, match=rf"^{name}: mixed dtypes \(float32, int64\)"):  # PyTorch's type
+        op(a32, Tensor(np.array([1, 2])))
+
+
+@pytest.mark.module05
+def test_int_tensor_promoted_by_a_float_scalar_feeds_float_gradients():
+    w = Tensor(np.ones(3), requires_grad=True)
+    idx = tt.arange(3)
+    (w * (idx + 0.5).to("float64")).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.5, 1.5, 2.5])
 
 
 # ------------------------------------------------------------- indexing
 
 
-def test_index_placement_follows_pytorch():
-    x = Tensor(np.arange(2 * 5 * 6 * 5 * 3 * 4, dtype=np.float32).reshape(2, 5, 6, 5, 3, 4))
-    d = Tensor(np.zeros((2, 1, 1, 5, 1, 1), dtype=np.int64))
-    assert x[1, :, 3:11:2, d, 0:2].shape == (5, 2, 2, 1, 1, 5, 1, 1, 2, 4)
+@pytest.mark.module02
+def test_index_placement_shapes_follow_pytorch():
     y = Tensor(np.arange(24.0).reshape(2, 3, 4))
     idx = Tensor(np.array([0, 3]))
-    out = y[1, :, idx]  # PyTorch: (3, 2); NumPy would give (2, 3)
-    assert out.shape == (3, 2)
-    np.testing.assert_array_equal(out.data, y.data[1][:, [0, 3]])
     assert y[0, Tensor(np.array([0, 2])), Tensor(np.array([1, 3]))].shape == (2,)
     assert y[Tensor(np.array([0, 1])), :, -1].shape == (2, 3)  # arrays separated by an int's slot
     assert y[:, Tensor(np.array(1)), idx].shape == (2, 2)  # a 0-d int tensor is an int
@@ -99,27 +121,66 @@ def test_index_placement_follows_pytorch():
     assert y[Tensor(np.array([0])), ..., Tensor(np.array([1, 2]))].shape == (2, 3)
 
 
-# ----------------------------------------------------- clip, var, where, flatten
+def _expected(x: np.ndarray) -> np.ndarray:
+    # PyTorch: the int and the slices first (a view), then the array, whose dims take its place
+    return x[1][:, 3:11:2][:, :, D, 0:2]
 
 
+@pytest.mark.module02
+def test_issue_index_case_values():
+    data = RNG.standard_normal(X_SHAPE)
+    out = Tensor(data)[1, :, 3:11:2, Tensor(D), 0:2]
+    assert out.shape == (5, 2, 2, 1, 1, 5, 1, 1, 2, 4)  # NumPy: (2, 1, 1, 5, 1, 1, 5, 2, 2, 4)
+    np.testing.assert_array_equal(out.data, _expected(data))
+
+
+@pytest.mark.module02
+def test_int_beside_index_arrays_values():
+    data = np.arange(60.0).reshape(3, 4, 5)
+    t, d, e = Tensor(data), Tensor(np.array([3, 0])), Tensor(np.array([2, 0]))
+    np.testing.assert_array_equal(t[1, :, d].data, data[1][:, [3, 0]])  # (4, 2); NumPy (2, 4)
+    np.testing.assert_array_equal(t[:, d, 1].data, data[:, [3, 0], 1])
+    np.testing.assert_array_equal(t[e, 2, d].data, data[[2, 0], 2, [3, 0]])
+    np.testing.assert_array_equal(t[e, 1:3, 2].data, data[[2, 0], 1:3, 2])
+    np.testing.assert_array_equal(t[0, ..., d].data, data[0][:, [3, 0]])
+
+
+@pytest.mark.module05
+def test_issue_index_case_gradient():
+    x = Tensor(RNG.standard_normal(X_SHAPE), requires_grad=True)
+    out = x[1, :, 3:11:2, Tensor(D), 0:2]
+    upstream = RNG.standard_normal(out.shape)
+    out.backward(Tensor(upstream))
+    expected = np.zeros(X_SHAPE)
+    view = expected[1][:, 3:11:2]  # a view of `expected`: add.at writes through it
+    np.add.at(view, (slice(None), slice(None), D, slice(0, 2)), upstream)
+    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12)
+    assert tt.gradcheck(
+        lambda a: a[1, :, Tensor(np.array([[2, 0], [2, 2]]))],
+        Tensor(RNG.standard_normal((2, 3, 4)), requires_grad=True),
+    )
+    assert gradcheck(lambda a: a[:, -1, Tensor(np.array([True, False, True, True]))], leaf(2, 3, 4))
+    assert gradcheck(lambda a: a[Tensor(np.array([0, 0])), ..., Tensor(np.array([1, 3]))], leaf(2, 4))
+
+
+# ---------------------------------------------------------- clip, where, flatten
+
+
+@pytest.mark.module02
 def test_clip_min_above_max_gives_max():
     assert tt.ones(3).clip(2, -1).tolist() == [-1, -1, -1]
     assert tt.clip(Tensor([-5.0, 0.0, 5.0]), 1.0, 0.5).tolist() == [0.5, 0.5, 0.5]
 
 
-@pytest.mark.parametrize("op", ["var", "std"])
-def test_var_std_without_degrees_of_freedom_warn_and_give_nan_or_inf(op):
-    with pytest.warns(
-        UserWarning, match=rf"{op}\(\): degrees of freedom is <= 0: 1 element\(s\).*correction=1"
-    ):
-        assert math.isnan(getattr(Tensor([3.0]), op)().item())
-    with pytest.warns(UserWarning, match="correction=2"):
-        assert getattr(Tensor([1.0, 2.0]), op)(correction=2).item() == math.inf
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert getattr(Tensor([1.0, 3.0]), op)().item() == pytest.approx(2.0 if op == "var" else math.sqrt(2))
+@pytest.mark.module05
+def test_clip_with_min_above_max_passes_no_gradient():
+    x = leaf(6)
+    x.clip(0.5, -0.5).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros(6))
+    assert gradcheck(lambda a: a.clip(1.0, -1.0) * a, leaf(5))
 
 
+@pytest.mark.module02
 def test_where_with_two_scalars():
     cond = Tensor([True, False])
     assert tt.where(cond, 1.0, 0.0).dtype == np.float32
@@ -130,6 +191,27 @@ def test_where_with_two_scalars():
         tt.where(cond, "a", 0)
 
 
+@pytest.mark.module02
+def test_where_errors_name_the_problem():
+    with pytest.raises(DTypeError, match=r"where: the condition must be a bool Tensor .*got float32"):
+        tt.where(Tensor([1.0]), 1, 2)
+    with pytest.raises(DTypeError, match=r"where: the condition must be a bool Tensor .*got list"):
+        tt.where([True], 1, 2)
+    with pytest.raises(DTypeError, match=r"where: mixed dtypes \(float32, float64\)"):
+        tt.where(Tensor(np.array([True])), Tensor([1.0]), Tensor(np.array([2.0])))
+
+
+@pytest.mark.module05
+def test_where_with_a_scalar_gradcheck():
+    x = Tensor(RNG.standard_normal((3, 4)), requires_grad=True)
+    cond = Tensor(RNG.random((3, 4)) > 0.5)
+    assert tt.gradcheck(lambda a: tt.where(cond, a, 0.0), x)
+    assert tt.gradcheck(lambda a: tt.where(cond, -2, a * a), x)
+    out = tt.where(cond, 1.0, 0.0)
+    assert not out.requires_grad and out.grad_fn is None
+
+
+@pytest.mark.module02
 def test_flatten():
     x = tt.zeros(2, 3, 4, 5)
     assert x.flatten().shape == (120,)
@@ -142,3 +224,9 @@ def test_flatten():
         x.flatten(2, 1)
     with pytest.raises(DimensionError, match="flatten: dim 4 is out of range"):
         x.flatten(4)
+
+
+@pytest.mark.module05
+def test_flatten_gradcheck():
+    assert gradcheck(lambda a: a.flatten(1, 2) * 2, leaf(2, 3, 2, 2))
+    assert gradcheck(lambda a: tt.flatten(a, -2), leaf(2, 3, 2))

@@ -1,10 +1,11 @@
-"""The given reductions: std, any/all, argmin, logsumexp, norm; PyTorch's dim=/keepdim=
-names for every reduction; var/std with no degrees of freedom left.
+"""The given reductions (issue 15): std, any/all, argmin, logsumexp, norm; PyTorch's
+dim=/keepdim= names for every reduction; var/std with no degrees of freedom left.
 
 Forward values, dtypes, edge shapes and errors (module 02), gradients (module 05).
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -52,6 +53,20 @@ def test_var_and_std_with_no_degrees_of_freedom_warn_and_give_inf_or_nan():
         assert Tensor(np.ones((3, 0))).std(1).shape == (3,)
     with pytest.warns(UserWarning, match=r"std\(\): degrees of freedom"):
         assert Tensor([1.0, 3.0]).std(correction=3).item() == np.inf
+
+
+@pytest.mark.module02
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_var_std_warning_names_the_count_and_the_correction(op):
+    with pytest.warns(
+        UserWarning, match=rf"{op}\(\): degrees of freedom is <= 0: 1 element\(s\).*correction=1"
+    ):
+        assert math.isnan(getattr(Tensor([3.0]), op)().item())
+    with pytest.warns(UserWarning, match="correction=2"):
+        assert getattr(Tensor([1.0, 2.0]), op)(correction=2).item() == math.inf
+    with warnings.catch_warnings():  # degrees of freedom left: no warning
+        warnings.simplefilter("error")
+        assert getattr(Tensor([1.0, 3.0]), op)().item() == pytest.approx(2.0 if op == "var" else math.sqrt(2))
 
 
 @pytest.mark.module02
@@ -121,6 +136,7 @@ def test_dim_and_keepdim_aliases_for_every_reduction():
         assert by_torch_names.shape == (2, 1), name
         np.testing.assert_array_equal(by_torch_names.data, by_numpy_names.data)
     assert t.argmax(dim=1).tolist() == [2, 2]
+    np.testing.assert_allclose(t.var(dim=1, unbiased=False).data, M.var(1), rtol=1e-12)
     assert t.sum(dim=(0, 1)).item() == M.sum()
     values = t.max(dim=1)  # values only (PyTorch: a (values, indices) pair)
     assert isinstance(values, Tensor) and values.tolist() == [4, 9]
@@ -136,9 +152,15 @@ def test_reduction_errors_name_the_op():
         t.sum(0, dim=1)
     with pytest.raises(ArgumentError, match=r"std: got both keepdims and keepdim"):
         t.std(keepdims=True, keepdim=True)
+    with pytest.raises(ArgumentError, match=r"mean: got both keepdims and keepdim"):
+        t.mean(keepdims=True, keepdim=True)
     with pytest.raises(DTypeError, match=r"std: expected a floating-point tensor, got int64"):
         Tensor(np.array([1, 2])).std()
-    with pytest.raises(DTypeError, match=r"mean: expected a floating-point tensor, got int64"):
+    with pytest.raises(DTypeError, match=r"std: expected a floating-point tensor, got bool"):
+        (tt.arange(3) > 0).std()
+    with pytest.raises(  # PyTorch raises too; the message says how to get a mean
+        DTypeError, match=r"mean: expected a floating-point tensor, got int64.*x.float\(\).mean\(\)"
+    ):
         Tensor(np.array([1, 2])).mean()
     with pytest.raises(DTypeError, match=r"norm: expected a floating-point tensor, got bool"):
         Tensor(np.array([True])).norm()
@@ -188,14 +210,15 @@ def test_std_gradient_of_a_constant_slice_is_zero():
 @pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"dim": (1, 2), "keepdim": True}, {"dim": -1}])
 def test_logsumexp_gradcheck(kwargs):
     assert tt.gradcheck(lambda a: a.logsumexp(**kwargs), f64(2, 3, 4))
+    assert tt.gradcheck(lambda a: (a * 300).logsumexp(**kwargs), f64(2, 3, 4))  # exp would overflow
 
 
 @pytest.mark.module05
 def test_logsumexp_gradient_is_softmax():
-    x = Tensor(M, requires_grad=True)
-    x.logsumexp(1).sum().backward()
-    expected = np.exp(M) / np.exp(M).sum(1, keepdims=True)
-    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12)
+    x = Tensor(RNG.uniform(-50, 50, (2, 5)), requires_grad=True)
+    x.logsumexp(dim=1).sum().backward()
+    e = np.exp(x.data - x.data.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(x.grad.data, e / e.sum(axis=1, keepdims=True), rtol=1e-12)
 
 
 @pytest.mark.module05
@@ -209,6 +232,7 @@ def test_logsumexp_gradient_is_softmax():
         (0.5, {}),
         (float("inf"), {"dim": 1}),
         (-float("inf"), {}),
+        ("fro", {"dim": (0, 1)}),
     ],
 )
 def test_norm_gradcheck(p, kwargs):
@@ -217,9 +241,10 @@ def test_norm_gradcheck(p, kwargs):
 
 @pytest.mark.module05
 def test_norm_gradient_at_zero_is_zero_and_p0_has_none():
-    x = Tensor(np.zeros((2, 3)), requires_grad=True)
-    x.norm(dim=1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
+    for fn in (lambda t: t.norm(dim=1), lambda t: t.norm(), lambda t: t.norm(1), lambda t: t.norm(3, dim=0)):
+        x = Tensor(np.zeros((2, 3)), requires_grad=True)
+        fn(x).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
     y = Tensor(np.array([1.0, -2.0, 0.0]), requires_grad=True)
     y.norm(0).backward()
     np.testing.assert_array_equal(y.grad.data, np.zeros(3))

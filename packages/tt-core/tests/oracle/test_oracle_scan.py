@@ -64,6 +64,8 @@ def prod_case(draw: Any, dtype: np.dtype) -> Case:
     x, dim = draw(_input(dtype, zeros=True))
     if draw(st.booleans()):  # all elements (PyTorch has no keepdim there)
         to = draw(st.sampled_from([None, dtype, np.dtype(np.float64)]))  # up only, as cumprod
+        if to is None and draw(st.booleans()):  # the function form
+            return Case(f"tt.prod(x{x.shape})", tt.prod, torch.prod, (x,))
         return Case(
             f"prod(x{x.shape}, dtype={to})",
             lambda a: a.prod(dtype=to),
