@@ -8,8 +8,6 @@ import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from tinytorch.core import DimensionError, Tensor, gradcheck
 
-pytestmark = pytest.mark.module03
-
 X = np.array([-25.0, -3.0, -1.0, -0.3, 0.4, 1.0, 2.5, 25.0])
 
 DEFINITIONS = {
@@ -27,6 +25,7 @@ DEFINITIONS = {
 }
 
 
+@pytest.mark.module03
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", list(DEFINITIONS))
 def test_values_follow_the_definition(case, dtype):
@@ -36,6 +35,7 @@ def test_values_follow_the_definition(case, dtype):
     np.testing.assert_allclose(out.data, definition(X), rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.module05
 @pytest.mark.parametrize("case", list(DEFINITIONS))
 def test_gradcheck(case):
     fn, _ = DEFINITIONS[case]
@@ -46,6 +46,7 @@ def test_gradcheck(case):
     assert gradcheck(fn, Tensor(x, requires_grad=True))
 
 
+@pytest.mark.module05
 def test_kinks_take_pytorchs_one_sided_gradients():
     x = Tensor(np.array([-1.0, 0.0, 1.0, 2.0]), requires_grad=True)
     F.hardtanh(x).sum().backward()
@@ -60,6 +61,7 @@ def test_kinks_take_pytorchs_one_sided_gradients():
     np.testing.assert_allclose(x.grad.data, [0.0, 1.0])
 
 
+@pytest.mark.module05
 @pytest.mark.parametrize("shape", [(), (0,), (2, 0, 3)])
 def test_edge_shapes(shape):
     for fn in (F.silu, F.softplus, F.elu, F.hardtanh, F.relu6):
@@ -70,6 +72,7 @@ def test_edge_shapes(shape):
         assert x.grad.shape == shape
 
 
+@pytest.mark.module03
 def test_modules_and_reprs():
     x = Tensor(X)
     np.testing.assert_allclose(nn.SiLU()(x).data, F.silu(x).data)
@@ -84,6 +87,7 @@ def test_modules_and_reprs():
     assert list(nn.Softplus().parameters()) == []
 
 
+@pytest.mark.module05
 def test_normalize_values_gradcheck_and_edges():
     x = np.array([[3.0, 4.0], [0.0, 0.0], [-1.0, 1.0]])
     np.testing.assert_allclose(F.normalize(Tensor(x)).data, [[0.6, 0.8], [0, 0], [-(0.5**0.5), 0.5**0.5]])
@@ -101,6 +105,7 @@ def test_normalize_values_gradcheck_and_edges():
     assert F.normalize(Tensor(np.zeros((0, 3))), dim=-1).shape == (0, 3)
 
 
+@pytest.mark.module05
 @pytest.mark.parametrize("fn", [F.softmax, F.log_softmax])
 def test_softmax_of_a_0d_tensor(fn):
     x = Tensor(3.0, requires_grad=True)
@@ -114,6 +119,7 @@ def test_softmax_of_a_0d_tensor(fn):
     assert module(Tensor(2.0)).shape == ()
 
 
+@pytest.mark.module03
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [

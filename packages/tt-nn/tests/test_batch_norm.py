@@ -10,8 +10,6 @@ from tinytorch.core import ArgumentError, DTypeError, ShapeError, Tensor
 from tinytorch.nn import BatchNorm1d, BatchNorm2d, Sequential
 from tinytorch.nn.batch_norm import batch_norm
 
-pytestmark = pytest.mark.module04
-
 SHAPES = {BatchNorm1d: [(6, 3), (4, 3, 5)], BatchNorm2d: [(4, 3, 5, 2)]}
 CASES = [(cls, shape) for cls, shapes in SHAPES.items() for shape in shapes]
 CASE_IDS = [f"{cls.__name__}-{shape}" for cls, shape in CASES]
@@ -30,6 +28,7 @@ def normalized(x, mean, var, w, b, eps=1e-5):
     return out * per_channel(w, x.ndim) + per_channel(b, x.ndim)
 
 
+@pytest.mark.module04
 @pytest.mark.parametrize(("cls", "shape"), CASES, ids=CASE_IDS)
 def test_train_mode_normalises_with_batch_stats_and_updates_running_stats(cls, shape):
     r = np.random.default_rng(0)
@@ -58,6 +57,7 @@ def test_train_mode_normalises_with_batch_stats_and_updates_running_stats(cls, s
     assert int(bn.num_batches_tracked.data) == 3  # eval mode tracks nothing
 
 
+@pytest.mark.module04
 def test_momentum_none_is_the_cumulative_average():
     r = np.random.default_rng(1)
     bn = BatchNorm1d(2, momentum=None, dtype=tc.float64)
@@ -68,6 +68,7 @@ def test_momentum_none_is_the_cumulative_average():
     np.testing.assert_allclose(bn.running_var.data, np.mean([x.var(axis=0, ddof=1) for x in batches], axis=0))
 
 
+@pytest.mark.module05
 @pytest.mark.parametrize(("cls", "shape"), CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 def test_gradcheck(cls, shape, training):
@@ -84,6 +85,7 @@ def test_gradcheck(cls, shape, training):
     assert tc.gradcheck(bn, x)
 
 
+@pytest.mark.module04
 def test_without_running_stats_eval_mode_uses_the_batch():
     x = np.random.default_rng(3).standard_normal((4, 2, 3))
     bn = BatchNorm1d(2, track_running_stats=False, dtype=tc.float64).eval()
@@ -93,6 +95,7 @@ def test_without_running_stats_eval_mode_uses_the_batch():
     np.testing.assert_allclose(bn(Tensor(x)).data, want, rtol=1e-12)
 
 
+@pytest.mark.module04
 def test_state_dict_keys_round_trip_and_repr():
     bn = BatchNorm2d(4, eps=1e-3, affine=True)
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
@@ -112,6 +115,7 @@ def test_state_dict_keys_round_trip_and_repr():
     assert int(bn.num_batches_tracked.data) == 0 and np.all(bn.running_var.data == 1)
 
 
+@pytest.mark.module05
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
 def test_dtypes_and_an_empty_batch(dtype):
     bn = BatchNorm2d(3, dtype=dtype)
@@ -173,6 +177,7 @@ ERRORS = {
 }
 
 
+@pytest.mark.module04
 @pytest.mark.parametrize("case", ERRORS)
 def test_errors_name_the_layer_shapes_and_values(case):
     fn, cls, message = ERRORS[case]

@@ -201,6 +201,23 @@ CANNOT_FAIL_ALLOWED: dict[str, str] = {
     "packages/tt-text/tests/test_gpt.py::test_config_errors": "GPTConfig's checks are given",
     "packages/tt-text/tests/test_generate.py::test_generate_errors": "generate's argument checks are given",
     "packages/tt-text/tests/test_training.py::test_config_errors": "TrainConfig's checks are given",
+    # PyTorch breadth (issue 15): library code given whole, graded in no module. A file entry
+    # excuses only its tests that pass stripped; the ones that run the student's code still grade.
+    "packages/tt-core/tests/test_factories.py": "the *_like/empty/eye/linspace/arange factories are given",
+    "packages/tt-core/tests/test_ops_math.py::test_integer_division_by_zero_is_an_error": (
+        "the given ops_math refuses int % 0 and // 0 before any student code runs"
+    ),
+    "packages/tt-core/tests/test_promotion.py::test_int_and_bool_tensors_promote_as_pytorch": (
+        "some cases (sin, a comparison, logsumexp of ints) run only given code"
+    ),
+    "packages/tt-nn/tests/test_activations_more.py": "SiLU/Softplus/ELU/Hardtanh/ReLU6/normalize are given",
+    "packages/tt-nn/tests/test_losses_more.py": "weighted, soft-target and regression losses are given",
+    "packages/tt-nn/tests/test_batch_norm.py": "BatchNorm1d/2d are given",
+    "packages/tt-train/tests/test_rmsprop_adagrad.py": "RMSprop and Adagrad are given",
+    "packages/tt-train/tests/test_lr_scheduler_more.py": "the four new LR schedules are given",
+    "packages/tt-vision/tests/test_conv_more.py": "grouped/dilated conv, ConvTranspose2d, Conv1d are given",
+    "packages/tt-vision/tests/test_pool_more.py": "the pooling options and AdaptiveAvgPool2d are given",
+    "packages/tt-text/tests/test_attention_masks.py": "float masks, key_padding_mask, need_weights are given",
 }
 
 
